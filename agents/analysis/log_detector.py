@@ -1,0 +1,99 @@
+"""Log patterns per service: templates that are new, surging or gone in the symptomatic minutes."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+
+from agents.analysis.log_templates import TemplateIndex, statement_of
+from agents.analysis.metric_detector import symptom_start
+from agents.analysis.models import Finding, RuntimeTelemetry
+from graphs.contracts import EvidenceKind, LogLine
+
+MIN_SCORE = 3.0
+MIN_EXPECTED_FOR_GONE = 5.0
+ERROR_LEVELS = {"ERROR", "FATAL", "CRITICAL"}
+PSEUDO_COUNT = 0.5
+MAX_FINDINGS_PER_SERVICE = 3
+
+
+def detect_log_patterns(t: RuntimeTelemetry) -> list[Finding]:
+    split = symptom_start(t)
+    end = (t.alert_at or t.window.end).timestamp() + 60.0
+    symptom = [line for line in t.logs if split < line.timestamp <= end]
+    reference = t.baseline_logs or [line for line in t.logs if line.timestamp <= split]
+    if not symptom or not reference:
+        return []
+    index = TemplateIndex()
+    before = _counts(reference, index)
+    after = _counts(symptom, index)
+    onsets = _first_seen(symptom, index)
+    findings: list[Finding] = []
+    for service in sorted(set(before) | set(after)):
+        findings.extend(
+            _service_findings(service, before.get(service, Counter()), after.get(service, Counter()), onsets)
+        )
+    return findings
+
+
+def _counts(lines: list[LogLine], index: TemplateIndex) -> dict[str, Counter[str]]:
+    out: dict[str, Counter[str]] = defaultdict(Counter)
+    for line in lines:
+        out[line.service][index.template(line.level, line.message)] += 1
+    return out
+
+
+def _first_seen(lines: list[LogLine], index: TemplateIndex) -> dict[tuple[str, str], float]:
+    seen: dict[tuple[str, str], float] = {}
+    for line in lines:
+        key = (line.service, index.template(line.level, line.message))
+        seen[key] = min(seen.get(key, line.timestamp), line.timestamp)
+    return seen
+
+
+def _service_findings(
+    service: str, before: Counter[str], after: Counter[str], onsets: dict[tuple[str, str], float]
+) -> list[Finding]:
+    """Compare each template's share of the service's lines: traffic that merely rises or falls moves nothing."""
+    total_before, total_after = sum(before.values()), sum(after.values())
+    if total_after == 0 or total_before == 0:
+        return []
+    templates = set(before) | set(after)
+    scored = []
+    for template in templates:
+        share = (before[template] + PSEUDO_COUNT) / (total_before + PSEUDO_COUNT * len(templates))
+        expected, observed = share * total_after, after[template]
+        z = (observed - expected) / math.sqrt(expected + 1.0)
+        is_error = template.split(" ", 1)[0] in ERROR_LEVELS
+        if z > 0:
+            change = "new" if before[template] == 0 else "surge"
+            score = z * (2.0 if is_error else 1.0)
+        elif observed == 0 and expected >= MIN_EXPECTED_FOR_GONE:
+            change, score = "gone", -z
+        else:
+            continue
+        if score >= MIN_SCORE:
+            scored.append((score, template, change, is_error, expected, observed))
+    scored.sort(key=lambda row: (-row[0], row[1]))
+    findings = []
+    for score, template, change, is_error, expected, observed in scored[:MAX_FINDINGS_PER_SERVICE]:
+        onset = onsets.get((service, template))
+        findings.append(
+            Finding(
+                kind=EvidenceKind.log_pattern,
+                service=service,
+                signal=template,
+                score=round(score, 3),
+                onset=onset,
+                summary=f"{service}: log template '{template}' {change} ({observed} lines, {expected:.1f} expected)",
+                data={
+                    "change": change,
+                    "error": is_error,
+                    "statement": statement_of(template) or "",
+                    "expected": round(expected, 3),
+                    "observed": observed,
+                    "onset": onset,
+                },
+            )
+        )
+    return findings

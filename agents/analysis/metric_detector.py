@@ -1,0 +1,92 @@
+"""Per-instance metric anomalies: the symptomatic minutes before the alert against the quiet time before them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.analysis.models import Finding, RuntimeTelemetry
+from agents.analysis.stats import robust_scale
+from graphs.contracts import EvidenceKind, MetricSeries
+
+SYMPTOM_SECONDS = 180.0  # an alert with `for: 2m` fires about three minutes into the symptom
+MIN_SCORE = 3.0
+MAX_SCORE = 50.0
+RELATIVE_FLOOR = 0.1  # a change of less than 10 % of the usual level is never an anomaly on its own
+MIN_REFERENCE_POINTS = 2
+
+
+def metric_family(series: MetricSeries) -> str | None:
+    """What a metric says about its service; None for traffic and node-level series that name no culprit."""
+    name, labels = series.metric, series.labels
+    if labels.get("scope") == "entry":
+        return "entry"
+    if labels.get("scope") == "edge":
+        return "inbound_latency" if labels.get("reporter") == "source" else "server_latency"
+    if name.startswith("Node"):
+        return None
+    if "Cpu" in name:
+        return "cpu"
+    if "Memory" in name:
+        return "memory"
+    if "ServerLatency" in name:
+        return "server_latency"
+    if "ClientLatency" in name:
+        return "client_latency"
+    if "SuccessRate" in name:
+        return "success"
+    return None
+
+
+def symptom_start(t: RuntimeTelemetry) -> float:
+    end = (t.alert_at or t.window.end).timestamp()
+    return max(end - SYMPTOM_SECONDS, t.window.start.timestamp())
+
+
+def detect_metric_anomalies(t: RuntimeTelemetry) -> list[Finding]:
+    split = symptom_start(t)
+    end = (t.alert_at or t.window.end).timestamp() + 30.0
+    baseline = {(s.instance, s.metric): s for s in t.baseline_metrics}
+    findings: list[Finding] = []
+    for series in t.metrics:
+        family = metric_family(series)
+        if family is None:
+            continue
+        times, values = np.asarray(series.timestamps, float), np.asarray(series.values, float)
+        before = baseline.get((series.instance, series.metric))
+        reference = values[times <= split]
+        if before is not None:
+            reference = np.concatenate([np.asarray(before.values, float), reference])
+        test_mask = (times > split) & (times <= end)
+        reference = reference[np.isfinite(reference)]
+        if len(reference) < MIN_REFERENCE_POINTS or not test_mask.any():
+            continue
+        median, scale = robust_scale(reference, RELATIVE_FLOOR)
+        sign = -1.0 if family == "success" else 1.0
+        z = np.clip(sign * (values[test_mask] - median) / scale, -MAX_SCORE, MAX_SCORE)
+        z = np.nan_to_num(z, nan=0.0)
+        if z.max(initial=0.0) < MIN_SCORE:
+            continue
+        peak = int(np.argmax(z))
+        onset = float(times[test_mask][int(np.argmax(z >= MIN_SCORE))])
+        findings.append(
+            Finding(
+                kind=EvidenceKind.metric_anomaly,
+                service=series.service,
+                instance=series.instance,
+                signal=series.metric,
+                score=float(z[peak]),
+                onset=onset,
+                summary=(
+                    f"{series.metric} of {series.instance} moved to {values[test_mask][peak]:.4g} "
+                    f"(usual {median:.4g}, robust z {z[peak]:.1f})"
+                ),
+                data={
+                    "family": family,
+                    "onset": onset,
+                    "baseline": median,
+                    "peak": float(values[test_mask][peak]),
+                    "caller": series.labels.get("caller", ""),
+                },
+            )
+        )
+    return findings

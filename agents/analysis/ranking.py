@@ -1,0 +1,114 @@
+"""Fuse evidence into ranked root-cause candidates, using the dependency graph to tell causes from symptoms."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from agents.analysis.classify import classify
+from agents.analysis.models import Candidate
+from agents.analysis.signals import SCORE_SCALE, evidence_family, strength
+from graphs.contracts import DependencyEdge, Evidence, EvidenceKind
+
+# How strongly each kind of signal speaks for its own service being the cause (symptoms of others weigh little).
+FAMILY_WEIGHT = {
+    "cpu": 1.0,
+    "memory": 0.6,
+    "server_latency": 0.9,
+    "inbound_latency": 1.0,
+    "success": 0.8,
+    "client_latency": 0.3,
+    "self_latency": 1.0,
+    "log_error": 1.0,
+    "log_new": 0.9,
+    "log_gone": 0.9,
+    "log_surge": 0.6,
+}
+PROPAGATING = {"server_latency", "client_latency", "self_latency", "success", "log_error", "log_new", "log_surge"}
+DOWNSTREAM_DISCOUNT = 0.5  # a symptom that a sicker callee explains counts half
+CHANGE_WITH_ANOMALY = 0.95
+CHANGE_ALONE = 0.3
+EARLIEST_BONUS = 0.03
+
+
+def rank_candidates(evidence: list[Evidence], edges: list[DependencyEdge]) -> list[Candidate]:
+    """Candidates best first; each cites the evidence ids it rests on."""
+    by_service: dict[str, list[Evidence]] = defaultdict(list)
+    for item in evidence:
+        if item.service and item.kind in (*SCORE_SCALE, EvidenceKind.change):
+            by_service[item.service].append(item)
+    family_strength = {service: _family_strengths(items) for service, items in by_service.items()}
+    callees: dict[str, set[str]] = defaultdict(set)
+    for edge in edges:
+        if edge.caller != edge.callee:
+            callees[edge.caller].add(edge.callee)
+    onsets = {service: _onset(items) for service, items in by_service.items()}
+    scores: dict[str, float] = {}
+    for service, families in family_strength.items():
+        sickest_callee = max((_own_strength(family_strength.get(c, {})) for c in callees[service]), default=0.0)
+        miss = 1.0
+        for family, value in families.items():
+            weight = FAMILY_WEIGHT.get(family, 0.0)
+            if family in PROPAGATING and sickest_callee >= value * weight:
+                weight *= DOWNSTREAM_DISCOUNT
+            miss *= 1.0 - weight * value
+        scores[service] = 1.0 - miss
+    for service, items in by_service.items():
+        scores[service] = _with_changes(scores[service], items, onsets[service])
+    _reward_earliest(scores, onsets)
+    candidates = [_candidate(service, score, by_service[service]) for service, score in scores.items() if score > 0]
+    return sorted(candidates, key=lambda c: (-c.score, c.service))
+
+
+def _family_strengths(items: list[Evidence]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items:
+        family = evidence_family(item)
+        if family and family != "entry" and item.kind != EvidenceKind.change:
+            out[family] = max(out.get(family, 0.0), strength(item))
+    return out
+
+
+def _own_strength(families: dict[str, float]) -> float:
+    return max((FAMILY_WEIGHT.get(f, 0.0) * v for f, v in families.items()), default=0.0)
+
+
+def _onset(items: list[Evidence]) -> float | None:
+    onsets = [i.data.get("onset") for i in items if i.kind != EvidenceKind.change and i.data.get("onset")]
+    return min(onsets) if onsets else None
+
+
+def _with_changes(score: float, items: list[Evidence], onset: float | None) -> float:
+    """A change on a service counts strongly when that service's own anomaly began after it."""
+    for item in items:
+        if item.kind != EvidenceKind.change:
+            continue
+        at = item.data.get("onset")
+        explains = onset is not None and at is not None and at <= onset
+        boost = CHANGE_WITH_ANOMALY if explains else CHANGE_ALONE
+        score = 1.0 - (1.0 - score) * (1.0 - boost)
+    return score
+
+
+def _reward_earliest(scores: dict[str, float], onsets: dict[str, float | None]) -> None:
+    """Among strong contenders, the one whose trouble started first is the likelier cause."""
+    if not scores:
+        return
+    top = max(scores.values())
+    contenders = [s for s, v in scores.items() if v >= 0.8 * top and onsets.get(s) is not None]
+    if len(contenders) > 1:
+        first = min(contenders, key=lambda s: (onsets[s], s))
+        scores[first] += EARLIEST_BONUS
+
+
+def _candidate(service: str, score: float, items: list[Evidence]) -> Candidate:
+    fault_type, pinpoint, reason = classify(items)
+    supporting = [i.id for i in sorted(items, key=lambda i: -i.score)]
+    return Candidate(
+        service=service,
+        score=round(score, 6),
+        fault_type=fault_type,
+        pinpoint=pinpoint,
+        statement=f"{service} is the likely root cause ({fault_type.value}): {reason}",
+        supporting=supporting,
+        contradicting=[],
+    )

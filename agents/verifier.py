@@ -1,0 +1,172 @@
+"""Verifier: the checklist decides the confidence, not anyone's self-report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+
+from agents.hypothesis import topology
+from agents.services import get_services
+from graphs.contracts import (
+    CheckItem,
+    CheckResult,
+    DependencyEdge,
+    Evidence,
+    EvidenceKind,
+    Hypothesis,
+    Verdict,
+    VerdictStatus,
+)
+
+ANOMALY_KINDS = {EvidenceKind.metric_anomaly, EvidenceKind.log_pattern, EvidenceKind.trace_anomaly}
+WEIGHTS = {
+    CheckItem.symptom: 0.25,
+    CheckItem.pinpoint: 0.2,
+    CheckItem.timing: 0.25,
+    CheckItem.mechanism: 0.2,
+    CheckItem.duration: 0.1,
+}
+ONSET_TOLERANCE_S = 90.0
+CHANGE_LEAD_S = 6 * 3600.0
+
+
+async def verifier(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+    settings = get_services(config).settings
+    evidence = [Evidence.model_validate(e) for e in state.get("evidence", [])]
+    hypotheses = [Hypothesis.model_validate(h) for h in state.get("hypotheses", [])]
+    if not hypotheses:
+        return {"verdicts": [], "iteration": state.get("iteration", 0) + 1}
+    verdicts = [
+        judge(h, hypotheses, evidence, settings.confirm_threshold) for h in hypotheses[:3]
+    ]
+    return {"verdicts": [v.model_dump(mode="json") for v in verdicts], "iteration": state.get("iteration", 0) + 1}
+
+
+def judge(h: Hypothesis, ranked: list[Hypothesis], evidence: list[Evidence], threshold: float) -> Verdict:
+    """Run the five checks for one hypothesis and turn them into a confidence and a status."""
+    by_id = {e.id: e for e in evidence}
+    anomalies = [e for e in evidence if e.kind in ANOMALY_KINDS and e.service]
+    own = [e for e in anomalies if e.service == h.service]
+    onsets = _earliest_onsets(anomalies)
+    checks = [
+        _symptom(h, own),
+        _pinpoint(h, by_id),
+        _timing(h, evidence, onsets),
+        _mechanism(h, topology(evidence), onsets, evidence),
+        _duration(own),
+    ]
+    applicable = [c for c in checks if c.applicable]
+    total = sum(WEIGHTS[c.item] for c in applicable) or 1.0
+    passed = sum(WEIGHTS[c.item] for c in applicable if c.passed) / total
+    confidence = round(passed * _margin_factor(h, ranked), 4)
+    gaps = [c.item for c in applicable if not c.passed]
+    status = VerdictStatus.confirmed if confidence >= threshold and h is ranked[0] else VerdictStatus.declined
+    return Verdict(hypothesis_id=h.id, checklist=checks, confidence=confidence, status=status, gaps=gaps)
+
+
+def _earliest_onsets(anomalies: list[Evidence]) -> dict[str, float]:
+    onsets: dict[str, float] = {}
+    for e in anomalies:
+        onset = e.data.get("onset")
+        if isinstance(onset, int | float):
+            onsets[e.service] = min(onsets.get(e.service, onset), onset)  # type: ignore[index]
+    return onsets
+
+
+def _symptom(h: Hypothesis, own: list[Evidence]) -> CheckResult:
+    ids = [e.id for e in sorted(own, key=lambda e: -e.score)[:5]]
+    return CheckResult(
+        item=CheckItem.symptom,
+        passed=bool(ids),
+        note=f"{len(own)} anomalies on {h.service}" if own else f"no anomaly observed on {h.service}",
+        evidence_ids=ids,
+    )
+
+
+def _pinpoint(h: Hypothesis, by_id: dict[str, Evidence]) -> CheckResult:
+    ok = h.pinpoint.kind != "unknown" and bool(h.pinpoint.ref)
+    ids = [i for i in h.supporting if i in by_id and by_id[i].data.get("signal") == h.pinpoint.ref]
+    note = f"{h.pinpoint.kind} {h.pinpoint.ref}" if ok else "nothing inside the service is pinned down"
+    return CheckResult(item=CheckItem.pinpoint, passed=ok, note=note, evidence_ids=ids)
+
+
+def _timing(h: Hypothesis, evidence: list[Evidence], onsets: dict[str, float]) -> CheckResult:
+    onset = onsets.get(h.service)
+    if onset is None:
+        return CheckResult(item=CheckItem.timing, passed=False, note="no onset observed for this service")
+    changes = [
+        e
+        for e in evidence
+        if e.kind is EvidenceKind.change
+        and e.service == h.service
+        and isinstance(e.data.get("onset"), int | float)
+        and onset - CHANGE_LEAD_S <= e.data["onset"] <= onset + ONSET_TOLERANCE_S
+    ]
+    first = all(onset <= other + ONSET_TOLERANCE_S for svc, other in onsets.items() if svc != h.service)
+    if changes:
+        latest = max(changes, key=lambda e: e.data["onset"])
+        return CheckResult(
+            item=CheckItem.timing, passed=True, note=f"{latest.summary} precedes the onset",
+            evidence_ids=[latest.id],
+        )
+    return CheckResult(
+        item=CheckItem.timing,
+        passed=first,
+        note="its onset is the earliest" if first else "another service degraded earlier",
+    )
+
+
+def _mechanism(
+    h: Hypothesis, edges: list[DependencyEdge], onsets: dict[str, float], evidence: list[Evidence]
+) -> CheckResult:
+    if not edges:
+        return CheckResult(item=CheckItem.mechanism, passed=False, applicable=False, note="no dependency graph")
+    callers: dict[str, set[str]] = defaultdict(set)
+    for edge in edges:
+        callers[edge.callee].add(edge.caller)
+    upstream = _reach(h.service, callers)
+    affected = [svc for svc in onsets if svc != h.service]
+    explained = [svc for svc in affected if svc in upstream]
+    unexplained_earlier = [svc for svc in affected if svc not in upstream and onsets[svc] + ONSET_TOLERANCE_S
+                           < onsets.get(h.service, float("inf"))]
+    topo = [e.id for e in evidence if e.kind is EvidenceKind.topology][:1]
+    passed = not unexplained_earlier and (bool(explained) or not affected)
+    note = (
+        f"{len(explained)} affected callers depend on {h.service}"
+        if passed
+        else f"degraded earlier without depending on {h.service}: {', '.join(unexplained_earlier[:3])}"
+    )
+    return CheckResult(item=CheckItem.mechanism, passed=passed, note=note, evidence_ids=topo)
+
+
+def _duration(own: list[Evidence]) -> CheckResult:
+    ongoing = [e for e in own if "ongoing" in e.data or "end" in e.data]
+    if not ongoing:
+        return CheckResult(item=CheckItem.duration, passed=False, applicable=False, note="the data does not say")
+    ids = [e.id for e in ongoing[:3]]
+    still = any(e.data.get("ongoing") for e in ongoing)
+    return CheckResult(
+        item=CheckItem.duration, passed=True, note="still ongoing at the window's end" if still else "it stopped",
+        evidence_ids=ids,
+    )
+
+
+def _reach(service: str, callers: dict[str, set[str]]) -> set[str]:
+    seen: set[str] = set()
+    stack = [service]
+    while stack:
+        for caller in callers.get(stack.pop(), ()):
+            if caller not in seen:
+                seen.add(caller)
+                stack.append(caller)
+    return seen
+
+
+def _margin_factor(h: Hypothesis, ranked: list[Hypothesis]) -> float:
+    """A clear winner keeps its checklist score; a near tie with the runner-up lowers it."""
+    if h is not ranked[0] or len(ranked) < 2 or h.score <= 0:
+        return 1.0 if h is ranked[0] else 0.8
+    margin = (h.score - ranked[1].score) / h.score
+    return 0.6 + 0.4 * min(1.0, margin * 2)

@@ -1,0 +1,1 @@
+"""Per-tenant API keys, stored hashed, and the runtime's auth hook that checks them."""

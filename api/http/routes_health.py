@@ -1,0 +1,29 @@
+"""Liveness, readiness and Prometheus metrics: public, no API key."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel
+
+router = APIRouter(tags=["Health"])
+
+
+class Health(BaseModel):
+    status: str
+
+
+@router.get("/healthz", response_model=Health)
+async def healthz() -> Health:
+    """The process answers."""
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
+async def readyz(response: Response) -> Health:
+    """Redis (our shared state) answers; 503 otherwise."""
+    from api.http.context import serving_context
+
+    if await serving_context().redis_ok():
+        return Health(status="ready")
+    response.status_code = 503
+    return Health(status="redis unavailable")

@@ -1,0 +1,32 @@
+"""Serving settings (env prefix `PM_`), built once per process at the edge: the app factory or the auth hook."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServingSettings(BaseSettings):
+    """What the routes, the auth hook and the Slack bot need; graph settings stay in `graphs.settings.Settings`."""
+
+    model_config = SettingsConfigDict(env_prefix="PM_", extra="ignore")
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    api_url: str = Field("http://127.0.0.1:2026", description="This server's own URL: our routes start runs there.")
+    service_token: SecretStr | None = Field(
+        None, description="Shared by the instances: lets our routes act for a tenant on the LangGraph API."
+    )
+    graph_id: str = "investigation"
+    dedup_ttl_seconds: int = Field(6 * 3600, ge=60, description="How long an alert fingerprint stays attached.")
+    slack_signing_secret: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_api_url: str = Field("https://slack.com/api/", description="A stand-in's URL in tests.")
+    slack_tenant: str = Field("default", description="The tenant that Slack-started investigations belong to.")
+
+
+@lru_cache(maxsize=1)
+def serving_settings() -> ServingSettings:
+    """The process's settings, read from the environment once."""
+    return ServingSettings()

@@ -1,0 +1,95 @@
+"""Running the graph outside a server: the CLI, evaluations and tests open a session and run investigations."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from langgraph.types import Command
+from pydantic import BaseModel, ConfigDict
+
+from agents.services import SERVICES_KEY, NodeServices
+from graphs.contracts import InvestigationRequest, Report
+from graphs.investigation import build_graph
+from graphs.settings import Settings
+from memory.checkpointers import open_checkpointer
+from tools.gateway.gateway import Gateway
+
+UpdateHook = Callable[[str, dict[str, Any]], None]
+
+
+class RunOutcome(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    investigation_id: str
+    report: Report | None
+    interrupted: bool = False
+    pending_actions: list[dict[str, Any]] = []
+
+
+class InvestigationSession:
+    """A compiled graph with its checkpointer and services, reused across investigations."""
+
+    def __init__(self, services: NodeServices, checkpointer: Any) -> None:
+        self.services = services
+        self.graph = build_graph().compile(checkpointer=checkpointer, name="investigation")
+
+    def config(self, thread_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": thread_id, SERVICES_KEY: self.services}, "recursion_limit": 100}
+
+    async def run(
+        self,
+        request: InvestigationRequest | None,
+        *,
+        thread_id: str | None = None,
+        resume: Any = None,
+        on_update: UpdateHook | None = None,
+    ) -> RunOutcome:
+        """Start (request), continue after a crash (request None), or answer an approval (resume)."""
+        thread_id = thread_id or uuid.uuid4().hex
+        config = self.config(thread_id)
+        if resume is not None:
+            payload: Any = Command(resume=resume)
+        elif request is not None:
+            payload = {"request": request.model_dump(mode="json")}
+        else:
+            payload = None
+        async for chunk in self.graph.astream(payload, config, stream_mode="updates"):
+            for node, update in chunk.items():
+                if on_update is not None and node != "__interrupt__":
+                    on_update(node, update if isinstance(update, dict) else {})
+        return await self.outcome(thread_id)
+
+    async def outcome(self, thread_id: str) -> RunOutcome:
+        snapshot = await self.graph.aget_state(self.config(thread_id))
+        values = snapshot.values or {}
+        pending = [i.value for task in snapshot.tasks for i in task.interrupts]
+        report = Report.model_validate(values["report"]) if values.get("report") else None
+        return RunOutcome(
+            investigation_id=thread_id,
+            report=report,
+            interrupted=bool(pending),
+            pending_actions=[a for p in pending if isinstance(p, dict) for a in p.get("actions", [])],
+        )
+
+    async def has_thread(self, thread_id: str) -> bool:
+        snapshot = await self.graph.aget_state(self.config(thread_id))
+        return bool(snapshot.values)
+
+
+@asynccontextmanager
+async def open_session(settings: Settings, *, gateway: Gateway | None = None) -> AsyncIterator[InvestigationSession]:
+    async with AsyncExitStack() as stack:
+        if gateway is None:
+            gateway = await stack.enter_async_context(Gateway.from_settings(settings))
+        checkpointer = await stack.enter_async_context(open_checkpointer(settings))
+        yield InvestigationSession(NodeServices(settings=settings, gateway=gateway), checkpointer)
+
+
+async def run_investigation(
+    request: InvestigationRequest, settings: Settings, *, thread_id: str | None = None
+) -> RunOutcome:
+    async with open_session(settings) as session:
+        return await session.run(request, thread_id=thread_id)

@@ -1,0 +1,121 @@
+"""Secret redaction for audit payloads, tool responses and logs; standard library only, so the gateway reuses it.
+
+from memory.audit.redact import redact, Redactor
+redact({"password": "hunter2", "url": "postgres://app:s3cret@db/x"})
+# {'password': '[REDACTED]', 'url': 'postgres://app:[REDACTED]@db/x'}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+REDACTED = "[REDACTED]"
+
+# (name, pattern, replacement template): `{r}` in a template stands for the replacement marker.
+_PATTERNS: tuple[tuple[str, str, str], ...] = (
+    ("private_key", r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)", "{r}"),
+    ("aws_access_key_id", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{16}\b", "{r}"),
+    (
+        "aws_secret_access_key",
+        r"(?i)(aws_?secret_?access_?key[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9/+=]{40}",
+        r"\g<1>{r}",
+    ),
+    ("slack_token", r"\bxox[abeposr]-[A-Za-z0-9-]{10,}", "{r}"),
+    ("slack_webhook", r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+", "{r}"),
+    ("github_token", r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})", "{r}"),
+    ("gitlab_token", r"\bglpat-[A-Za-z0-9_-]{20,}", "{r}"),
+    ("openai_anthropic_key", r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}", "{r}"),
+    ("stripe_key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}", "{r}"),
+    ("google_api_key", r"\bAIza[0-9A-Za-z_-]{35}", "{r}"),
+    ("jwt", r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}", "{r}"),
+    (
+        "authorization_header",
+        r"(?i)(\bauthorization[\"']?\s*[:=]\s*[\"']?)(?:bearer\s+|basic\s+|token\s+)?[^\s\"',;]+",
+        r"\g<1>{r}",
+    ),
+    ("bearer", r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}", r"\g<1> {r}"),
+    ("url_credentials", r"\b([a-z][a-z0-9+.-]*://)([^:/?#\s@\"']*):([^@/?#\s\"']+)@", r"\g<1>\g<2>:{r}@"),
+    (
+        "secret_assignment",
+        r"(?i)\b((?:[a-z0-9]+[_-])*(?:password|passwd|pwd|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token"
+        r"|refresh[_-]?token|client[_-]?secret|private[_-]?key|token|credentials?))([\"']?\s*[:=]\s*)([\"']?)"
+        r"(?!\[REDACTED\])[^\s\"'&,;}]+",
+        r"\g<1>\g<2>\g<3>{r}",
+    ),
+)
+
+_SENSITIVE_KEY = re.compile(
+    r"(?i)^(?:.*[_-])?(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key"
+    r"|private[_-]?key|authorization|auth|cookie|set-cookie|session[_-]?id|credentials?|client[_-]?secret|dsn)$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Redactor:
+    """Replaces secrets in strings and, recursively, in dicts, lists and tuples.
+
+    `extra_patterns`: more regexes whose whole match is replaced; `extra_keys`: more mapping keys (exact, case-blind)
+    whose values are replaced whole.
+    """
+
+    extra_patterns: tuple[str, ...] = ()
+    extra_keys: tuple[str, ...] = ()
+    replacement: str = REDACTED
+    _compiled: tuple[tuple[re.Pattern[str], str], ...] = field(init=False, repr=False, compare=False)
+    _keys: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        compiled: list[tuple[re.Pattern[str], str]] = []
+        for _name, pattern, template in _PATTERNS:
+            compiled.append((re.compile(pattern), template.replace("{r}", self.replacement.replace("\\", r"\\"))))
+        for pattern in self.extra_patterns:
+            try:
+                compiled.append((re.compile(pattern), self.replacement.replace("\\", r"\\")))
+            except re.error as error:
+                raise ValueError(f"redaction pattern {pattern!r} is not a valid regex: {error}") from None
+        object.__setattr__(self, "_compiled", tuple(compiled))
+        object.__setattr__(self, "_keys", frozenset(key.lower() for key in self.extra_keys))
+
+    @classmethod
+    def with_extra(cls, patterns: Iterable[str] = (), keys: Iterable[str] = ()) -> Redactor:
+        return cls(extra_patterns=tuple(patterns), extra_keys=tuple(keys))
+
+    def is_sensitive_key(self, key: str) -> bool:
+        return bool(_SENSITIVE_KEY.match(key)) or key.lower() in self._keys
+
+    def redact_text(self, text: str) -> str:
+        """The text with every secret the patterns know replaced."""
+        for pattern, template in self._compiled:
+            text = pattern.sub(template, text)
+        return text
+
+    def redact(self, value: Any) -> Any:
+        """A copy of `value` (str, mapping, list, tuple, scalar) with secrets replaced; other types pass unchanged."""
+        if isinstance(value, str):
+            return self.redact_text(value)
+        if isinstance(value, bytes):
+            return self.redact_text(value.decode("utf-8", errors="replace")).encode()
+        if isinstance(value, Mapping):
+            return {key: self._redact_item(str(key), item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.redact(item) for item in value]
+        return value
+
+    def _redact_item(self, key: str, item: Any) -> Any:
+        if self.is_sensitive_key(key) and item is not None and not isinstance(item, bool) and item != "":
+            return self.replacement
+        return self.redact(item)
+
+
+DEFAULT_REDACTOR = Redactor()
+
+
+def redact(value: Any) -> Any:
+    """`value` with secrets replaced by the default patterns."""
+    return DEFAULT_REDACTOR.redact(value)
+
+
+__all__ = ["DEFAULT_REDACTOR", "REDACTED", "Redactor", "redact"]

@@ -1,0 +1,110 @@
+"""grafana/mcp-grafana: Loki logs and Prometheus metrics of a Grafana instance (log-system).
+
+Tools: `query_loki_logs` {datasourceUid, logql, startRfc3339, endRfc3339, limit, direction} -> a JSON list of
+{timestamp (Loki nanoseconds as a string), labels {..}, line}; `query_prometheus` {datasourceUid, expr, startTime,
+endTime, stepSeconds, queryType: "range"} -> the Prometheus matrix (list of {metric, values: [[ts, "v"]]});
+`list_loki_label_values` {datasourceUid, labelName} -> a list of strings.
+Assumptions: services are the Loki/Prometheus label `service` (option `service_label`), log level the Loki label
+`level`, the instance the label `instance`; datasource uids come from options `loki_uid` / `prometheus_uid`
+(defaults "loki", "prometheus"). Traces (Tempo) and the service registry are not served by this adapter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphs.contracts import LogLine
+from tools import interfaces as io
+from tools.adapters.base import MalformedPayload, Mapping, VendorAdapter
+from tools.adapters.grafana_common import contains_filter, metric_selector, parse_matrix, quote
+from tools.adapters.wire import epoch, iso
+
+
+def _label(options: dict[str, Any]) -> str:
+    return options.get("service_label", "service")
+
+
+def _logql(service: str | None, level: str | None, contains: str | None, label: str) -> str:
+    matchers = [f"{label}={quote(service)}" if service else f'{label}=~".+"']
+    if level:
+        matchers.append(f"level={quote(level.upper())}")
+    return "{" + ", ".join(matchers) + "}" + (contains_filter(contains) if contains else "")
+
+
+def _loki_args(q: Any, o: dict[str, Any], *, level: str | None, contains: str | None, limit: int) -> dict[str, Any]:
+    return {
+        "datasourceUid": o.get("loki_uid", "loki"),
+        "logql": _logql(q.service, level, contains, _label(o)),
+        "startRfc3339": iso(q.start),
+        "endRfc3339": iso(q.end),
+        "limit": limit,
+        "direction": "forward",
+    }
+
+
+def _lines(payload: Any, label: str) -> list[LogLine]:
+    if not isinstance(payload, list):
+        raise MalformedPayload("query_loki_logs must answer with a list of log entries")
+    lines = []
+    for entry in payload:
+        labels = entry["labels"]
+        lines.append(
+            LogLine(
+                timestamp=epoch(entry["timestamp"]),
+                service=labels[label],
+                instance=labels.get("instance", ""),
+                level=labels.get("level", "INFO"),
+                message=entry["line"],
+                trace_id=labels.get("trace_id", ""),
+            )
+        )
+    return lines
+
+
+def _logs(payload: Any, q: io.QueryLogsIn, o: dict[str, Any]) -> io.QueryLogsOut:
+    lines = _lines(payload, _label(o))
+    return io.QueryLogsOut(lines=lines[: q.limit], truncated=len(lines) > q.limit)
+
+
+def _metrics_args(q: io.QueryMetricsIn, o: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "datasourceUid": o.get("prometheus_uid", "prometheus"),
+        "expr": metric_selector(q.metrics, q.service, _label(o)),
+        "startTime": iso(q.start),
+        "endTime": iso(q.end),
+        "stepSeconds": int(o.get("step_s", 60)),
+        "queryType": "range",
+    }
+
+
+def _services(payload: Any, q: Any, o: dict[str, Any]) -> io.ListServicesOut:
+    if not isinstance(payload, list) or not all(isinstance(v, str) for v in payload):
+        raise MalformedPayload("list_loki_label_values must answer with a list of strings")
+    return io.ListServicesOut(services=sorted(set(payload)))
+
+
+class GrafanaMcpAdapter(VendorAdapter):
+    name = "grafana-mcp"
+    interfaces = ("log-system",)
+    mappings = {
+        "query_logs": Mapping(
+            "query_loki_logs",
+            lambda q, o: _loki_args(q, o, level=q.level, contains=q.contains, limit=q.limit + 1),
+            _logs,
+        ),
+        "get_error_details": Mapping(
+            "query_loki_logs",
+            lambda q, o: _loki_args(q, o, level="ERROR", contains=None, limit=200),
+            lambda p, q, o: io.ErrorDetailsOut(errors=_lines(p, _label(o))[:200]),
+        ),
+        "query_metrics": Mapping(
+            "query_prometheus",
+            _metrics_args,
+            lambda p, q, o: io.QueryMetricsOut(series=parse_matrix(p, _label(o))),
+        ),
+        "list_services": Mapping(
+            "list_loki_label_values",
+            lambda q, o: {"datasourceUid": o.get("loki_uid", "loki"), "labelName": _label(o)},
+            _services,
+        ),
+    }

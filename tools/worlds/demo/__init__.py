@@ -1,0 +1,1 @@
+"""The bundled demo incident: a checkout slowdown caused by a bad inventory deploy."""

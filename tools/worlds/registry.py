@@ -1,0 +1,28 @@
+"""Registers the bundled worlds (imports are cheap: worlds load data lazily)."""
+
+from __future__ import annotations
+
+from tools.worlds.base import register_world
+
+
+def _demo(options: dict[str, str]):
+    from tools.worlds.demo.world import DemoWorld
+
+    return DemoWorld.from_options(options)
+
+
+def _nezha(options: dict[str, str]):
+    from tools.worlds.nezha_adapter import NezhaMcpWorld
+
+    return NezhaMcpWorld.from_options(options)
+
+
+def _scenarios(options: dict[str, str]):
+    from tools.worlds.scenarios.world import ScenarioWorld
+
+    return ScenarioWorld.from_options(options)
+
+
+register_world("demo", _demo)
+register_world("nezha", _nezha)
+register_world("scenario", _scenarios)

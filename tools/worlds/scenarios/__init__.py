@@ -1,0 +1,1 @@
+"""Hand-written past incidents served as worlds (see README.md for the format)."""

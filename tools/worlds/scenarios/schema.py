@@ -1,0 +1,344 @@
+"""The scenario format: one folder per past incident, one pydantic model per YAML file.
+
+Times inside a scenario are ISO datetimes, "HH:MM[:SS]" on the window's day (the next day when earlier than the
+window start) or "+N[smh]" after the window start; validation resolves them to UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from graphs.contracts import FaultType, utc
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_OFFSET = re.compile(r"^\+(\d+(?:\.\d+)?)([smh])$")
+_OFFSET_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def _instant(value: Any, info: ValidationInfo) -> datetime:
+    """Resolve a scenario time (datetime, ISO text, 'HH:MM', '+12m') against the window start in the context."""
+    if isinstance(value, datetime):
+        return utc(value)
+    if not isinstance(value, str):
+        raise ValueError(f"expected a time, got {value!r}")
+    text = value.strip()
+    start: datetime | None = (info.context or {}).get("window_start")
+    clock, offset = _CLOCK.match(text), _OFFSET.match(text)
+    if (clock or offset) and start is None:
+        raise ValueError(f"relative time {text!r} needs the scenario window")
+    if clock and start is not None:
+        hour, minute, second = int(clock[1]), int(clock[2]), int(clock[3] or 0)
+        if hour > 23 or minute > 59 or second > 59:
+            raise ValueError(f"bad clock time {text!r}")
+        moment = start.replace(hour=hour, minute=minute, second=second, microsecond=0)
+        return moment + timedelta(days=1) if moment < start.replace(second=0, microsecond=0) else moment
+    if offset and start is not None:
+        return start + timedelta(seconds=float(offset[1]) * _OFFSET_UNITS[offset[2]])
+    try:
+        return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        raise ValueError(f"bad time {text!r}: use ISO 8601, 'HH:MM[:SS]' or '+N[smh]'") from None
+
+
+Instant = Annotated[datetime, BeforeValidator(_instant)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- scenario.yaml ---------------------------------------------------------------------------------
+
+
+class Window(Strict):
+    start: Instant
+    end: Instant
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end <= self.start:
+            raise ValueError("window end must be after start")
+        return self
+
+
+class TicketSpec(Strict):
+    key: str = Field(..., min_length=1)
+    title: str = Field(..., min_length=1)
+    description: str = ""
+    status: str = "open"
+    reporter: str = ""
+    created: Instant
+    services: list[str] = Field(default_factory=list)
+    labels: list[str] = Field(default_factory=list)
+    comments: list[str] = Field(default_factory=list)
+
+
+class ServiceSpec(Strict):
+    name: str = Field(..., pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    owner: str = ""
+    team_channel: str = ""
+    repo: str = ""
+    tier: str = ""
+    kind: Literal["service", "database", "cache", "queue", "external", "infrastructure"] = "service"
+    instances: int | list[str] = Field(2, description="How many instances (named <name>-<i>) or their names.")
+    aliases: list[str] = Field(default_factory=list, description="Other names people use for it.")
+
+    @property
+    def instance_names(self) -> list[str]:
+        if isinstance(self.instances, list):
+            return list(self.instances)
+        return [f"{self.name}-{i}" for i in range(1, self.instances + 1)]
+
+    @field_validator("instances")
+    @classmethod
+    def _some(cls, value: int | list[str]) -> int | list[str]:
+        if (isinstance(value, int) and value < 1) or (isinstance(value, list) and not value):
+            raise ValueError("a service needs at least one instance")
+        return value
+
+
+class EdgeSpec(Strict):
+    caller: str
+    callee: str
+    calls: int = Field(0, ge=0, description="Calls per minute at baseline.")
+
+
+class ScenarioSpec(Strict):
+    """scenario.yaml: what happened from the outside, the window, the ticket and the topology."""
+
+    id: str = Field(..., pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title: str
+    domain: str = ""
+    window: Window
+    ticket: TicketSpec
+    other_tickets: list[TicketSpec] = Field(default_factory=list)
+    services: list[ServiceSpec] = Field(..., min_length=1)
+    edges: list[EdgeSpec] = Field(default_factory=list)
+
+
+# --- telemetry.yaml --------------------------------------------------------------------------------
+
+
+class Anomaly(Strict):
+    """A shaped deviation from the baseline between start and end (inclusive)."""
+
+    start: Instant
+    end: Instant
+    shape: Literal["step", "ramp", "spike", "decay", "sawtooth"] = "step"
+    value: float = Field(..., description="Added to the baseline (mode add) or multiplies it (mode scale).")
+    mode: Literal["add", "scale"] = "add"
+    period_minutes: float = Field(20, gt=0, description="Sawtooth period.")
+    instances: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Anomaly:
+        if self.end < self.start:
+            raise ValueError("anomaly end must not be before start")
+        return self
+
+
+class SeriesSpec(Strict):
+    baseline: float
+    noise: float | None = Field(None, ge=0, description="Std deviation; default 3% of the baseline.")
+    min: float = 0.0
+    max: float | None = None
+    anomalies: list[Anomaly] = Field(default_factory=list)
+
+
+def _series(value: Any) -> Any:
+    return {"baseline": value} if isinstance(value, int | float) else value
+
+
+Series = Annotated[SeriesSpec, BeforeValidator(_series)]
+
+
+class LogPattern(Strict):
+    """Templated log lines at a rate per minute; placeholders {hex:N} {int:A-B} {choice:a|b} {uuid} {instance}."""
+
+    service: str
+    level: Literal["DEBUG", "INFO", "WARN", "ERROR", "FATAL"] = "INFO"
+    message: str = Field(..., min_length=1)
+    rate: Series = Field(..., description="Expected lines per minute over all chosen instances.")
+    instances: list[str] | None = None
+    trace_ids: bool = False
+
+
+class LogLiteral(Strict):
+    at: Instant
+    service: str
+    level: Literal["DEBUG", "INFO", "WARN", "ERROR", "FATAL"] = "INFO"
+    message: str = Field(..., min_length=1)
+    instance: str = ""
+    trace_id: str = ""
+
+
+class SpanSpec(Strict):
+    id: str
+    parent: str | None = None
+    service: str
+    operation: str
+    ms: float = Field(..., gt=0, description="Own duration in milliseconds at baseline.")
+    error_rate: float = Field(0.0, ge=0, le=1)
+
+
+class TraceAnomaly(Strict):
+    start: Instant
+    end: Instant
+    span: str
+    add_ms: float = 0.0
+    error_rate: float | None = Field(None, ge=0, le=1)
+
+
+class TraceSpec(Strict):
+    name: str
+    per_min: float = Field(..., gt=0, le=60)
+    spans: list[SpanSpec] = Field(..., min_length=1)
+    anomalies: list[TraceAnomaly] = Field(default_factory=list)
+
+
+class TelemetrySpec(Strict):
+    """telemetry.yaml: metrics (service -> metric -> series), log patterns, literal log lines, traces."""
+
+    seed: int = 0
+    step_seconds: int = Field(60, ge=10, le=3600)
+    metrics: dict[str, dict[str, Series]] = Field(default_factory=dict)
+    log_patterns: list[LogPattern] = Field(default_factory=list)
+    log_lines: list[LogLiteral] = Field(default_factory=list)
+    traces: list[TraceSpec] = Field(default_factory=list)
+
+
+# --- changes.yaml ----------------------------------------------------------------------------------
+
+
+class CommitSpec(Strict):
+    sha: str = Field(..., pattern=r"^[0-9a-f]{7,40}$")
+    repo: str
+    service: str
+    author: str
+    at: Instant
+    title: str
+    diff: str = ""
+
+
+class PullRequestSpec(Strict):
+    number: int = Field(..., ge=1)
+    repo: str
+    service: str
+    author: str
+    at: Instant = Field(..., description="When it was merged.")
+    title: str
+    description: str = ""
+    commits: list[str] = Field(default_factory=list)
+
+
+class DeploymentSpec(Strict):
+    id: str
+    service: str
+    version: str
+    at: Instant
+    author: str = ""
+    commits: list[str] = Field(default_factory=list)
+    instances: list[str] | None = Field(None, description="A canary: the instances that got it; default all.")
+    status: Literal["succeeded", "failed", "rolled_back", "in_progress"] = "succeeded"
+
+
+class FlagStep(Strict):
+    at: Instant
+    to_percent: float = Field(..., ge=0, le=100)
+    cohort: str = ""
+    author: str = ""
+    note: str = ""
+
+
+class FlagSpec(Strict):
+    key: str
+    service: str
+    description: str = ""
+    initial_percent: float = Field(0.0, ge=0, le=100)
+    history: list[FlagStep] = Field(default_factory=list)
+
+
+class ConfigChangeSpec(Strict):
+    id: str
+    service: str
+    key: str
+    before: str
+    after: str
+    at: Instant
+    author: str = ""
+    title: str = ""
+
+
+class ChangesSpec(Strict):
+    """changes.yaml: commits, pull requests, deployments, feature flags with history, config changes."""
+
+    commits: list[CommitSpec] = Field(default_factory=list)
+    pull_requests: list[PullRequestSpec] = Field(default_factory=list)
+    deployments: list[DeploymentSpec] = Field(default_factory=list)
+    flags: list[FlagSpec] = Field(default_factory=list)
+    config_changes: list[ConfigChangeSpec] = Field(default_factory=list)
+
+
+# --- chat.yaml, code.yaml --------------------------------------------------------------------------
+
+
+class MessageSpec(Strict):
+    author: str
+    at: Instant
+    text: str = Field(..., min_length=1)
+
+
+class ThreadSpec(Strict):
+    id: str
+    channel: str
+    messages: list[MessageSpec] = Field(..., min_length=1)
+
+
+class ChatSpec(Strict):
+    """chat.yaml: threads; the first message is the thread's root."""
+
+    threads: list[ThreadSpec] = Field(default_factory=list)
+
+
+class CodeFile(Strict):
+    repo: str
+    path: str
+    content: str
+
+
+class CodeSpec(Strict):
+    """code.yaml: the source files code search sees."""
+
+    files: list[CodeFile] = Field(default_factory=list)
+
+
+# --- truth.yaml (the scorer's only) ----------------------------------------------------------------
+
+
+class TruthPinpoint(Strict):
+    kind: Literal["change", "code", "config", "feature_flag", "operation", "resource"]
+    ref: str = Field(..., min_length=1)
+    accept: list[str] = Field(default_factory=list, description="Other refs that name the same cause.")
+
+
+class TruthFix(Strict):
+    kind: Literal["rollback", "toggle_off", "config_revert", "scale", "restart", "other"]
+    target: str
+    description: str
+
+
+class TruthSpec(Strict):
+    """truth.yaml: the answer. Only scorers read it; the world never loads it."""
+
+    root_cause_service: str
+    fault_type: FaultType
+    accept_fault_types: list[FaultType] = Field(default_factory=list)
+    pinpoint: TruthPinpoint
+    fix: TruthFix
+    explanation: str = Field(..., min_length=1)
+    red_herrings: list[str] = Field(default_factory=list)
+    category: str = Field("", description="The kind of incident, for coverage reports.")
