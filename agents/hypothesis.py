@@ -6,7 +6,9 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
-from agents.analysis import rank_candidates
+from agents.analysis import Candidate, rank_candidates
+from agents.llm_hypothesis import model_hypotheses
+from agents.router.router import ModelRouter, current_tier, get_router
 from graphs.contracts import DependencyEdge, Evidence, EvidenceKind, Hypothesis, RoutingDecision
 
 MAX_HYPOTHESES = 5
@@ -23,10 +25,20 @@ def topology(evidence: list[Evidence]) -> list[DependencyEdge]:
 
 
 async def hypothesis(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+    """The engine always ranks; the tier in force (a model, when the router granted one) refines and adds."""
     evidence = [Evidence.model_validate(e) for e in state.get("evidence", [])]
     candidates = rank_candidates(evidence, topology(evidence))
-    known = {e.id for e in evidence}
-    hypotheses = [
+    hypotheses = engine_hypotheses(candidates, {e.id for e in evidence})
+    router = get_router(config)
+    hypotheses, decisions = await _at_tier(router, state, evidence, candidates, hypotheses)
+    return {
+        "hypotheses": [h.model_dump(mode="json") for h in hypotheses],
+        "routing_log": await router.record(state, decisions),
+    }
+
+
+def engine_hypotheses(candidates: list[Candidate], known: set[str]) -> list[Hypothesis]:
+    return [
         Hypothesis(
             id=f"h{rank}-{c.service}",
             service=c.service,
@@ -39,14 +51,33 @@ async def hypothesis(state: dict[str, Any], config: RunnableConfig) -> dict[str,
         )
         for rank, c in enumerate(candidates[:MAX_HYPOTHESES], start=1)
     ]
-    decision = RoutingDecision(
-        node="hypothesis",
-        tier="fast",
-        model="analyst",
-        reason="default tier: the evidence-driven engine",
-        confidence_before=None,
-    )
-    return {
-        "hypotheses": [h.model_dump(mode="json") for h in hypotheses],
-        "routing_log": [decision.model_dump(mode="json")],
-    }
+
+
+async def _at_tier(
+    router: ModelRouter,
+    state: dict[str, Any],
+    evidence: list[Evidence],
+    candidates: list[Candidate],
+    engine: list[Hypothesis],
+) -> tuple[list[Hypothesis], list[RoutingDecision]]:
+    tier = current_tier(state.get("routing_log", []))
+    if tier is None:
+        served, decisions = router.start("hypothesis")
+    else:
+        served, decisions = router.resolve(tier, "hypothesis"), []
+    if served.is_engine or served.model is None:
+        reason = "default tier: the evidence-driven engine" if served.tier == "fast" else "the evidence-driven engine"
+        decisions.append(RoutingDecision(node="hypothesis", tier=served.tier, model="analyst", reason=reason))
+        return engine, decisions
+    pending = {**state, "routing_log": [*state.get("routing_log", []), *(d.model_dump() for d in decisions)]}
+    before = _top_confidence(state, engine)
+    hypotheses, decision = await model_hypotheses(router, pending, served, evidence, candidates, engine, before)
+    return hypotheses, [*decisions, decision]
+
+
+def _top_confidence(state: dict[str, Any], engine: list[Hypothesis]) -> float | None:
+    verdicts = state.get("verdicts", [])
+    if not verdicts or not engine:
+        return None
+    by_id = {v["hypothesis_id"]: v for v in verdicts}
+    return by_id.get(engine[0].id, verdicts[-1]).get("confidence")

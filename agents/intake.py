@@ -10,8 +10,11 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
-from agents.services import get_services
-from graphs.contracts import InvestigationRequest, Scope, TimeWindow, stable_hash
+from agents.collector.bug_parse import parse_ticket
+from agents.services import NodeServices, get_services
+from graphs.contracts import InvestigationRequest, RequestKind, Scope, Ticket, TimeWindow, stable_hash
+
+TICKET_AFTER = timedelta(minutes=5)
 
 
 async def intake(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
@@ -23,13 +26,20 @@ async def intake(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any
         start=at - timedelta(minutes=settings.runtime_lookback_minutes),
         end=at + timedelta(minutes=settings.after_alert_minutes),
     )
-    shift = timedelta(minutes=settings.baseline_shift_minutes)
+    shift = timedelta(minutes=settings.reference_shift_minutes)
+    half = timedelta(minutes=settings.reference_half_width_minutes)
     known = await services.gateway.call("log-system", "list_services", {})
+    identifiers: dict[str, list[str]] = {}
+    if request.ticket_key or request.kind is RequestKind.ticket:
+        request, window, identifiers = await resolve_ticket(request, window, services)
     named = _services_named(request, (known.data or {}).get("services", []) if known.ok else [])
+    named = await _canonical(named, services)
     scope = Scope(
         services=named,
         window=window,
-        baseline=TimeWindow(start=window.start - shift, end=window.end - shift),
+        identifiers=identifiers,
+        baseline=TimeWindow(start=window.start - timedelta(minutes=settings.baseline_minutes), end=window.start),
+        reference=TimeWindow(start=window.start - shift - half, end=window.start - shift + half),
     )
     if not request.dedup_key:
         request = request.model_copy(update={"dedup_key": stable_hash([request.tenant, request.text, named])[:16]})
@@ -48,3 +58,41 @@ def _services_named(request: InvestigationRequest, known: list[str]) -> list[str
     text = request.text.lower()
     mentioned = [s for s in known if re.search(rf"(?<![\w-]){re.escape(s.lower())}(?![\w-])", text)]
     return list(dict.fromkeys([*request.services, *mentioned]))
+
+
+async def resolve_ticket(
+    request: InvestigationRequest, window: TimeWindow, services: NodeServices
+) -> tuple[InvestigationRequest, TimeWindow, dict[str, list[str]]]:
+    """A ticket is read first: its text, services, ids and times set the scope (the window ends when it was filed)."""
+    if not request.ticket_key:
+        return request.model_copy(update={"kind": RequestKind.ticket}), window, {}
+    found = await services.gateway.call("ticket-system", "get_ticket", {"key": request.ticket_key})
+    raw = (found.data or {}).get("ticket") if found.ok else None
+    if not raw:
+        return request.model_copy(update={"kind": RequestKind.ticket}), window, {}
+    ticket = Ticket.model_validate(raw)
+    context = parse_ticket(ticket)
+    created = datetime.fromtimestamp(ticket.created, UTC)
+    lookback = timedelta(minutes=services.settings.release_lookback_minutes)
+    first = min([*context.times, created])
+    if not request.window:
+        window = TimeWindow(start=first - lookback, end=max([*context.times, created]) + TICKET_AFTER)
+    text = request.text if ticket.key in request.text and len(request.text) > 40 else ""
+    update = {
+        "kind": RequestKind.ticket,
+        "text": (text or f"{ticket.key}: {ticket.title}\n{ticket.description}")[:20_000],
+        "services": list(dict.fromkeys([*request.services, *ticket.services])),
+        "at": request.at or created,
+    }
+    identifiers = {"id": context.identifiers, "error_code": context.error_codes}
+    return request.model_copy(update=update), window, {k: v for k, v in identifiers.items() if v}
+
+
+async def _canonical(names: list[str], services: NodeServices) -> list[str]:
+    """Names and aliases resolved through the service registry; unknown names are kept as written."""
+    out = []
+    for name in names:
+        result = await services.gateway.call("service-registry", "resolve_service", {"name": name})
+        info = (result.data or {}).get("service") if result.ok else None
+        out.append(info["name"] if info else name)
+    return list(dict.fromkeys(out))

@@ -20,6 +20,8 @@ from graphs.contracts import (
     VerdictStatus,
 )
 
+TICKET_COMMIT_LOOKBACK_HOURS = 24
+
 
 async def planner(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
     settings = get_services(config).settings
@@ -37,13 +39,15 @@ async def planner(state: dict[str, Any], config: RunnableConfig) -> dict[str, An
 
 def first_sweep(request: InvestigationRequest, scope: Scope, release_lookback_minutes: int) -> list[CapabilityTask]:
     # the named service is where the symptom shows, not necessarily where the cause is: look at every change
+    ticket = request.kind is RequestKind.ticket or bool(request.ticket_key)
+    # a ticket's window reaches back before its symptoms; commits may be older than the deploy that ships them
+    release_start = (
+        scope.window.start - timedelta(hours=TICKET_COMMIT_LOOKBACK_HOURS)
+        if ticket
+        else scope.window.end - timedelta(minutes=release_lookback_minutes)
+    )
     release_scope = scope.model_copy(
-        update={
-            "services": [],
-            "window": TimeWindow(
-                start=scope.window.end - timedelta(minutes=release_lookback_minutes), end=scope.window.end
-            ),
-        }
+        update={"services": [], "window": TimeWindow(start=release_start, end=scope.window.end)}
     )
     tasks = [
         _task(Capability.provide_runtime_context, scope, "metrics, logs and traces of every service in the window", 0),
@@ -51,8 +55,9 @@ def first_sweep(request: InvestigationRequest, scope: Scope, release_lookback_mi
         _task(Capability.provide_release_context, release_scope, "deploys, commits, flags and config before onset", 0),
         _task(Capability.provide_team_context, scope, "what people said about it (a lead, never proof)", 0),
     ]
-    if request.kind is RequestKind.ticket or request.ticket_key:
+    if ticket:
         tasks.insert(0, _task(Capability.provide_bug_context, scope, "identifiers, times and errors of the ticket", 0))
+        tasks.append(_task(Capability.provide_code_context, scope, "the code behind the errors the ticket quotes", 0))
     return tasks
 
 
@@ -74,8 +79,13 @@ def follow_ups(
         )
         gaps = ", ".join(g.value for g in verdict.gaps)
         tasks.append(
-            _task(Capability.verify_root_cause, wide, f"close gaps [{gaps}] of {hypothesis.service}", iteration,
-                  parent=hypothesis.id)
+            _task(
+                Capability.verify_root_cause,
+                wide,
+                f"close gaps [{gaps}] of {hypothesis.service}",
+                iteration,
+                parent=hypothesis.id,
+            )
         )
     return tasks
 

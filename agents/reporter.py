@@ -102,7 +102,7 @@ def build_report(
             usd=sum(r.cost_usd for r in routing),
             tokens_in=sum(r.tokens_in for r in routing),
             tokens_out=sum(r.tokens_out for r in routing),
-            model_calls=sum(1 for r in routing if r.model != "analyst" and r.available),
+            model_calls=sum(r.model_calls for r in routing),
             tool_calls=tool_calls,
             seconds=round(seconds, 3),
         ),
@@ -120,7 +120,9 @@ def timeline(evidence: list[Evidence], top: Hypothesis | None) -> list[TimelineE
             continue
         if e.kind is EvidenceKind.change and (top is None or e.service == top.service or e.id in top.supporting):
             entries.append(TimelineEntry(at=datetime.fromtimestamp(onset, UTC), what=e.summary, evidence_ids=[e.id]))
-        elif e.kind in (EvidenceKind.metric_anomaly, EvidenceKind.log_pattern, EvidenceKind.trace_anomaly) and e.service:
+        elif (
+            e.kind in (EvidenceKind.metric_anomaly, EvidenceKind.log_pattern, EvidenceKind.trace_anomaly) and e.service
+        ):
             best = first_onset.get(e.service)
             if best is None or onset < best.data["onset"]:
                 first_onset[e.service] = e

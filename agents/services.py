@@ -33,5 +33,8 @@ def get_services(config: RunnableConfig | None) -> NodeServices:
     if _process_default is None:
         # the serving runtime's edge: it imports the graph and runs it, so settings come from the environment
         settings = Settings()
-        _process_default = NodeServices(settings=settings, gateway=Gateway.from_settings(settings))
+        from memory.audit import record_tool_result
+
+        gateway = Gateway.from_settings(settings, on_call=record_tool_result)
+        _process_default = NodeServices(settings=settings, gateway=gateway)
     return _process_default

@@ -8,7 +8,9 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 
 from agents.hypothesis import topology
+from agents.router.router import current_tier, get_router
 from agents.services import get_services
+from agents.skeptic import review
 from graphs.contracts import (
     CheckItem,
     CheckResult,
@@ -16,6 +18,7 @@ from graphs.contracts import (
     Evidence,
     EvidenceKind,
     Hypothesis,
+    RoutingDecision,
     Verdict,
     VerdictStatus,
 )
@@ -38,10 +41,67 @@ async def verifier(state: dict[str, Any], config: RunnableConfig) -> dict[str, A
     hypotheses = [Hypothesis.model_validate(h) for h in state.get("hypotheses", [])]
     if not hypotheses:
         return {"verdicts": [], "iteration": state.get("iteration", 0) + 1}
-    verdicts = [
-        judge(h, hypotheses, evidence, settings.confirm_threshold) for h in hypotheses[:3]
-    ]
-    return {"verdicts": [v.model_dump(mode="json") for v in verdicts], "iteration": state.get("iteration", 0) + 1}
+    verdicts = [judge(h, hypotheses, evidence, settings.confirm_threshold) for h in hypotheses[:3]]
+    update: dict[str, Any] = {"iteration": state.get("iteration", 0) + 1}
+    verdicts, hypotheses, decisions = await _with_router(state, config, verdicts, hypotheses, evidence)
+    if decisions:
+        update["routing_log"] = await get_router(config).record(state, decisions)
+        update["hypotheses"] = [h.model_dump(mode="json") for h in hypotheses]
+    return {"verdicts": [v.model_dump(mode="json") for v in verdicts], **update}
+
+
+async def _with_router(
+    state: dict[str, Any],
+    config: RunnableConfig,
+    verdicts: list[Verdict],
+    hypotheses: list[Hypothesis],
+    evidence: list[Evidence],
+) -> tuple[list[Verdict], list[Hypothesis], list[RoutingDecision]]:
+    """What the router adds when a model served this pass: the confidence it moved to, and the skeptic on deep."""
+    log = state.get("routing_log", [])
+    tier = current_tier(log)
+    last = log[-1] if log else {}
+    served_by_model = last.get("node") == "hypothesis" and last.get("outcome") == "served" and last.get("model_calls")
+    if tier is None or (tier != "deep" and not served_by_model):
+        return verdicts, hypotheses, []
+    router = get_router(config)
+    decisions: list[RoutingDecision] = []
+    top = verdicts[0]
+    before = _previous_confidence(state, hypotheses[0].id)
+    if served_by_model:
+        decisions.append(
+            RoutingDecision(
+                node="verifier",
+                tier=tier,
+                model="analyst",
+                reason=f"checklist on the {tier} tier's hypotheses",
+                confidence_before=before,
+                confidence_after=top.confidence,
+            )
+        )
+    skeptic = router.resolve("deep", "verifier")
+    if tier == "deep" and skeptic.available and not skeptic.is_engine:
+        pending = [RoutingDecision.model_validate(r) for r in log] + decisions
+        reviewed, flagged, decision = await review(
+            router,
+            {**state, "routing_log": [d.model_dump() for d in pending]},
+            skeptic,
+            hypotheses[0],
+            top,
+            evidence,
+            router.settings.confirm_threshold,
+        )
+        verdicts = [reviewed, *verdicts[1:]]
+        hypotheses = [flagged, *hypotheses[1:]]
+        decisions.append(decision)
+    return verdicts, hypotheses, decisions
+
+
+def _previous_confidence(state: dict[str, Any], hypothesis_id: str) -> float | None:
+    for verdict in reversed(state.get("verdicts", [])):
+        if verdict.get("hypothesis_id") == hypothesis_id:
+            return verdict.get("confidence")
+    return None
 
 
 def judge(h: Hypothesis, ranked: list[Hypothesis], evidence: list[Evidence], threshold: float) -> Verdict:
@@ -108,7 +168,9 @@ def _timing(h: Hypothesis, evidence: list[Evidence], onsets: dict[str, float]) -
     if changes:
         latest = max(changes, key=lambda e: e.data["onset"])
         return CheckResult(
-            item=CheckItem.timing, passed=True, note=f"{latest.summary} precedes the onset",
+            item=CheckItem.timing,
+            passed=True,
+            note=f"{latest.summary} precedes the onset",
             evidence_ids=[latest.id],
         )
     return CheckResult(
@@ -129,8 +191,11 @@ def _mechanism(
     upstream = _reach(h.service, callers)
     affected = [svc for svc in onsets if svc != h.service]
     explained = [svc for svc in affected if svc in upstream]
-    unexplained_earlier = [svc for svc in affected if svc not in upstream and onsets[svc] + ONSET_TOLERANCE_S
-                           < onsets.get(h.service, float("inf"))]
+    unexplained_earlier = [
+        svc
+        for svc in affected
+        if svc not in upstream and onsets[svc] + ONSET_TOLERANCE_S < onsets.get(h.service, float("inf"))
+    ]
     topo = [e.id for e in evidence if e.kind is EvidenceKind.topology][:1]
     passed = not unexplained_earlier and (bool(explained) or not affected)
     note = (
@@ -148,7 +213,9 @@ def _duration(own: list[Evidence]) -> CheckResult:
     ids = [e.id for e in ongoing[:3]]
     still = any(e.data.get("ongoing") for e in ongoing)
     return CheckResult(
-        item=CheckItem.duration, passed=True, note="still ongoing at the window's end" if still else "it stopped",
+        item=CheckItem.duration,
+        passed=True,
+        note="still ongoing at the window's end" if still else "it stopped",
         evidence_ids=ids,
     )
 

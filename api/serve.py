@@ -143,6 +143,7 @@ def serve(
     from memory import postgres_server, redis_server
 
     home = home.resolve()
+    signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly under a supervisor, as on Ctrl-C
     with contextlib.ExitStack() as stack:
         if database_url is None:
             database_url = stack.enter_context(postgres_server.running(home / "postgres")).url
@@ -156,3 +157,7 @@ def serve(
         with contextlib.suppress(KeyboardInterrupt):
             while all(i.process.poll() is None for i in started):
                 time.sleep(1.0)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt

@@ -110,7 +110,10 @@ class Scope(Contract):
 
     services: list[str] = Field(default_factory=list)
     window: TimeWindow
-    baseline: TimeWindow | None = Field(None, description="A quiet period to compare against.")
+    baseline: TimeWindow | None = Field(None, description="The quiet period just before the window (metrics).")
+    reference: TimeWindow | None = Field(
+        None, description="The same time one day earlier, wider (logs and traces: what is usual at all)."
+    )
     identifiers: dict[str, list[str]] = Field(default_factory=dict, description="request ids, user ids, ...")
 
 
@@ -356,7 +359,7 @@ class MetricSeries(Contract):
     timestamps: list[float]
     values: list[float]
     labels: dict[str, str] = Field(
-        default_factory=dict, description="Extra dimensions, e.g. scope=entry|edge, caller, reporter=source|destination."
+        default_factory=dict, description="Extra dimensions: scope=entry|edge, caller, callee, reporter."
     )
 
 

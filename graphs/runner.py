@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, nullcontext
 from typing import Any
 
 from langgraph.types import Command
@@ -12,10 +12,14 @@ from pydantic import BaseModel, ConfigDict
 
 from agents.services import SERVICES_KEY, NodeServices
 from graphs.contracts import InvestigationRequest, Report
+from graphs.instrument import AUDIT_LOG_KEY, open_audit_log
 from graphs.investigation import build_graph
 from graphs.settings import Settings
+from graphs.tracing import with_trace_context
+from memory.audit import AuditTrail, bind_trail, record_tool_result
 from memory.checkpointers import open_checkpointer
 from tools.gateway.gateway import Gateway
+from tools.telemetry import investigation_span
 
 UpdateHook = Callable[[str, dict[str, Any]], None]
 
@@ -56,10 +60,14 @@ class InvestigationSession:
             payload = {"request": request.model_dump(mode="json")}
         else:
             payload = None
-        async for chunk in self.graph.astream(payload, config, stream_mode="updates"):
-            for node, update in chunk.items():
-                if on_update is not None and node != "__interrupt__":
-                    on_update(node, update if isinstance(update, dict) else {})
+        log = self.services.extras.get(AUDIT_LOG_KEY)
+        tenant = request.tenant if request else "default"
+        trail = AuditTrail(log, thread_id, tenant=tenant) if log is not None else None
+        with investigation_span(thread_id), bind_trail(trail) if trail else nullcontext():
+            async for chunk in self.graph.astream(payload, with_trace_context(config), stream_mode="updates"):
+                for node, update in chunk.items():
+                    if on_update is not None and node != "__interrupt__":
+                        on_update(node, update if isinstance(update, dict) else {})
         return await self.outcome(thread_id)
 
     async def outcome(self, thread_id: str) -> RunOutcome:
@@ -83,9 +91,10 @@ class InvestigationSession:
 async def open_session(settings: Settings, *, gateway: Gateway | None = None) -> AsyncIterator[InvestigationSession]:
     async with AsyncExitStack() as stack:
         if gateway is None:
-            gateway = await stack.enter_async_context(Gateway.from_settings(settings))
+            gateway = await stack.enter_async_context(Gateway.from_settings(settings, on_call=record_tool_result))
         checkpointer = await stack.enter_async_context(open_checkpointer(settings))
-        yield InvestigationSession(NodeServices(settings=settings, gateway=gateway), checkpointer)
+        services = NodeServices(settings=settings, gateway=gateway, extras={AUDIT_LOG_KEY: open_audit_log(settings)})
+        yield InvestigationSession(services, checkpointer)
 
 
 async def run_investigation(

@@ -28,11 +28,16 @@ class Settings(BaseSettings):
     confirm_threshold: float = Field(0.6, ge=0.0, le=1.0)
 
     # investigation windows (minutes): runtime telemetry before the alert, changes before it, after it
-    runtime_lookback_minutes: int = Field(30, ge=1)
-    release_lookback_minutes: int = Field(180, ge=1)
-    after_alert_minutes: int = Field(5, ge=0)
-    baseline_shift_minutes: int = Field(24 * 60, ge=1, description="The baseline is the same window this much earlier.")
+    runtime_lookback_minutes: int = Field(10, ge=1, description="The investigated window before the alert.")
+    release_lookback_minutes: int = Field(180, ge=1, description="How far back changes are collected.")
+    after_alert_minutes: int = Field(0, ge=0)
+    baseline_minutes: int = Field(60, ge=1, description="Metrics baseline: the quiet period before the window.")
+    reference_shift_minutes: int = Field(24 * 60, ge=1, description="Logs and traces reference: one day earlier ...")
+    reference_half_width_minutes: int = Field(12 * 60, ge=1, description="... over this much either side.")
     approvals: Literal["interrupt", "skip"] = Field("interrupt", description="Wait for a human on proposed actions.")
+
+    # audit trail: hash-chained events per investigation (JSONL files under home, or a Redis stream)
+    audit: Literal["jsonl", "redis", "off"] = "jsonl"
 
     # checkpoints
     checkpointer: Literal["sqlite", "memory", "redis"] = "sqlite"
@@ -55,7 +60,8 @@ class Settings(BaseSettings):
         default_factory=dict, description="Per-node overrides, e.g. {verifier: {deep: 'anthropic:...'}}."
     )
     tier_thresholds: dict[Literal["fast", "balanced", "deep"], float] = Field(
-        default_factory=dict, description="Escalate below this confidence even when confirmed; confirm_threshold if unset."
+        default_factory=dict,
+        description="Escalate below this confidence even when confirmed; confirm_threshold if unset.",
     )
     budget_usd: float = Field(1.0, ge=0.0, description="Model spend allowed per investigation.")
     budget_tokens: int = Field(200_000, ge=0, description="Model tokens (in + out) allowed per investigation.")
@@ -73,6 +79,9 @@ class Settings(BaseSettings):
     # gateway
     routing_table: Path | None = Field(None, description="Routing table YAML; the bundled one when unset.")
     mcp_servers_file: Path | None = Field(None, description="An mcpServers JSON file of external providers.")
+    redact_patterns: list[str] = Field(
+        default_factory=list, description="Extra regexes redacted from tool output before it enters state."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import threading
 from collections.abc import Sequence
@@ -52,7 +53,7 @@ class HashingEmbedder:
 
 def _features(text: str) -> list[str]:
     words = [_stem(word) for word in _TOKEN.findall(text.lower())]
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
 
 def _stem(word: str) -> str:

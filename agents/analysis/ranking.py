@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from agents.analysis.change_attribution import is_ticket_evidence, rank_ticket_candidates
 from agents.analysis.classify import classify
 from agents.analysis.models import Candidate
 from agents.analysis.signals import SCORE_SCALE, evidence_family, strength
@@ -32,6 +33,8 @@ EARLIEST_BONUS = 0.03
 
 def rank_candidates(evidence: list[Evidence], edges: list[DependencyEdge]) -> list[Candidate]:
     """Candidates best first; each cites the evidence ids it rests on."""
+    if is_ticket_evidence(evidence):  # a ticket: follow the symptom to where it begins (change_attribution)
+        return rank_ticket_candidates(evidence, edges)
     by_service: dict[str, list[Evidence]] = defaultdict(list)
     for item in evidence:
         if item.service and item.kind in (*SCORE_SCALE, EvidenceKind.change):

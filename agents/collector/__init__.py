@@ -7,6 +7,7 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
+from agents.collector.code import code_context
 from agents.collector.common import Collected
 from agents.collector.context import bug_context, dependency_context, team_context
 from agents.collector.release import release_context
@@ -23,6 +24,7 @@ WORKERS: dict[Capability, Worker] = {
     Capability.provide_dependency_context: dependency_context,
     Capability.provide_team_context: team_context,
     Capability.provide_bug_context: bug_context,
+    Capability.provide_code_context: code_context,
     Capability.verify_root_cause: verify_root_cause,
 }
 

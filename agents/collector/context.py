@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from agents.collector.bug_parse import parse_ticket
 from agents.collector.common import Collected, window_args
 from agents.evidence import from_result
 from agents.services import NodeServices
@@ -67,7 +68,13 @@ async def bug_context(task: CapabilityTask, request: InvestigationRequest, servi
                 kind=EvidenceKind.ticket,
                 key=("ticket", ticket.key),
                 summary=f"ticket {ticket.key}: {ticket.title}",
-                data={**ticket.model_dump(mode="json"), "identifiers": identifiers(ticket.description)},
+                data={
+                    **ticket.model_dump(mode="json"),
+                    "identifiers": identifiers(ticket.description),
+                    "parsed": parse_ticket(ticket).model_dump(mode="json"),
+                    # where the reporter sees the symptom, resolved through the service registry at intake
+                    "symptom_services": list(task.scope.services),
+                },
             )
         )
     return out

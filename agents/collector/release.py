@@ -35,7 +35,7 @@ async def release_context(task: CapabilityTask, request: InvestigationRequest, s
     return out
 
 
-def change_evidence(capability: Capability, result, change: Change):  # noqa: ANN001, ANN201
+def change_evidence(capability: Capability, result, change: Change):
     """One change as evidence; its relevance is the ranker's call, not the collector's."""
     diff = change.diff if len(change.diff) <= DIFF_LIMIT else change.diff[:DIFF_LIMIT] + "\n[diff truncated]"
     return from_result(
@@ -46,5 +46,12 @@ def change_evidence(capability: Capability, result, change: Change):  # noqa: AN
         summary=f"{change.kind} {change.id} on {change.service}: {change.title}",
         service=change.service,
         window=TimeWindow.model_validate({"start": change.timestamp, "end": change.timestamp + 1}),
-        data={**change.model_dump(mode="json"), "diff": diff, "onset": change.timestamp, "signal": change.id},
+        data={
+            **change.model_dump(mode="json"),
+            "diff": diff,
+            "onset": change.timestamp,
+            "change_kind": change.kind,
+            # what names the change for a human: the flag or config key, else the commit, PR or deploy id
+            "signal": change.ref if change.kind in ("feature_flag", "config") and change.ref else change.id,
+        },
     )

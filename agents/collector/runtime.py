@@ -6,6 +6,7 @@ import asyncio
 
 from agents.analysis import Finding, RuntimeTelemetry, analyse_runtime
 from agents.collector.common import Collected, window_args
+from agents.collector.ticket_runtime import ticket_runtime_context
 from agents.evidence import from_result
 from agents.services import NodeServices
 from graphs.contracts import (
@@ -16,27 +17,34 @@ from graphs.contracts import (
     InvestigationRequest,
     LogLine,
     MetricSeries,
+    RequestKind,
     Span,
 )
 from tools.gateway.models import ToolResult
 
 
 async def runtime_context(task: CapabilityTask, request: InvestigationRequest, services: NodeServices) -> Collected:
+    if request.kind is RequestKind.ticket:  # filed long after the onset: scan the whole window, follow its ids
+        return await ticket_runtime_context(task, request, services)
     gateway = services.gateway
     scope = task.scope
-    windows = [scope.window, scope.baseline or scope.window]
-    calls = [gateway.call("log-system", op, window_args(w)) for op in ("query_metrics", "query_logs", "query_traces")
-             for w in windows]
+    baseline = scope.baseline or scope.window
+    reference = scope.reference or baseline
+    calls = [
+        gateway.call("log-system", op, window_args(w))
+        for op, compare in (("query_metrics", baseline), ("query_logs", reference), ("query_traces", reference))
+        for w in (scope.window, compare)
+    ]
     calls.append(gateway.call("service-registry", "get_dependencies", {}))
     results = await asyncio.gather(*calls)
-    (metrics, base_metrics, logs, base_logs, traces, base_traces, deps) = results
+    metrics, _, logs, _, traces, _, deps = results
     out = Collected(Capability.provide_runtime_context)
     payloads = [
         out.payload(r, what, w)
         for r, what, w in zip(
             results,
             ["metrics", "baseline metrics", "logs", "baseline logs", "traces", "baseline traces", "dependencies"],
-            [*[scope.window, scope.baseline] * 3, None],
+            [scope.window, baseline, scope.window, reference, scope.window, reference, None],
             strict=True,
         )
     ]
@@ -58,12 +66,22 @@ async def runtime_context(task: CapabilityTask, request: InvestigationRequest, s
         EvidenceKind.log_pattern: logs,
         EvidenceKind.trace_anomaly: traces,
     }
+    series = {(s.instance, s.metric): s for s in telemetry.metrics}
     for finding in findings:
+        if finding.kind is EvidenceKind.metric_anomaly and (finding.instance, finding.signal) in series:
+            finding.data["series"] = _points(series[(finding.instance, finding.signal)])
         out.evidence.append(_evidence(finding, source.get(finding.kind, deps), scope.window))
     return out
 
 
-def _evidence(finding: Finding, result: ToolResult, window) -> object:  # noqa: ANN001
+def _points(series: MetricSeries, limit: int = 40) -> list[list[float]]:
+    """The window's points of one series (thinned to `limit`), so a report can draw it without the world."""
+    step = max(1, -(-len(series.timestamps) // limit))
+    pairs = list(zip(series.timestamps, series.values, strict=True))[::step]
+    return [[round(t, 3), round(v, 6)] for t, v in pairs]
+
+
+def _evidence(finding: Finding, result: ToolResult, window) -> object:
     return from_result(
         Capability.provide_runtime_context,
         result,

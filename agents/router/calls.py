@@ -24,14 +24,14 @@ class ModelReply[T: BaseModel]:
 
 
 async def call_structured[T: BaseModel](
-    model: BaseChatModel, schema: type[T], messages: list[BaseMessage], *, timeout: float
+    model: BaseChatModel, schema: type[T], messages: list[BaseMessage], *, limit_seconds: float
 ) -> ModelReply[T]:
     """Ask for `schema`; a timeout, a provider error or malformed output comes back as `error`."""
     try:
         runnable = model.with_structured_output(schema, include_raw=True)
-        result: Any = await asyncio.wait_for(runnable.ainvoke(messages), timeout)
+        result: Any = await asyncio.wait_for(runnable.ainvoke(messages), limit_seconds)
     except TimeoutError:
-        return ModelReply(None, error=f"model timed out after {timeout:g}s")
+        return ModelReply(None, error=f"model timed out after {limit_seconds:g}s")
     except NotImplementedError:
         return ModelReply(None, error="model does not support structured output (tool calling)")
     except Exception as exc:  # provider SDKs raise their own error types; every one means "use the engine's result"

@@ -10,6 +10,7 @@ from typing import Any, Literal, Protocol
 
 from langchain_core.language_models import BaseChatModel
 
+from agents.router.redaction import redact_text
 from graphs.settings import Settings
 
 Tier = Literal["fast", "balanced", "deep"]
@@ -137,4 +138,4 @@ def _label(model: BaseChatModel) -> str:
 
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
+    return redact_text(f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__)

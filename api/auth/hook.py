@@ -79,5 +79,5 @@ async def authenticate(headers: dict[Any, Any]) -> Auth.types.MinimalUserDict:
 async def scope_threads(ctx: Auth.types.AuthContext, value: dict[str, Any]) -> Auth.types.FilterType:
     """Tag new threads with their tenant and filter every thread operation by it (on top of the owner check)."""
     if ctx.action == "create":
-        value.setdefault("metadata", {})["tenant"] = ctx.user.identity
+        value["metadata"] = {**(value.get("metadata") or {}), "tenant": ctx.user.identity}
     return {"tenant": ctx.user.identity}

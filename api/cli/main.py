@@ -59,6 +59,8 @@ def investigate(
     checkpointer: Annotated[str | None, typer.Option("--checkpointer", help="sqlite | redis | memory.")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="YAML settings file.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary.")] = False,
+    tier: Annotated[str | None, typer.Option("--tier", help="Model tier to start at: fast | balanced | deep.")] = None,
+    budget_usd: Annotated[float | None, typer.Option("--budget-usd", help="Model spend allowed (USD).")] = None,
 ) -> None:
     """Run one investigation and write DIR/report.md and DIR/report.json."""
     settings = build_settings(
@@ -66,7 +68,13 @@ def investigate(
         world=world,
         world_options=parse_options(world_option, "--world-option") or None,
         checkpointer=checkpointer,
+        tier=tier,
+        budget_usd=budget_usd,
     )
+    from agents.router import unavailable_tiers
+
+    for line in unavailable_tiers(settings):
+        console.print(f"{line}; going on without it", markup=False)
     if resume is None and not (alert or ticket):
         raise UserError("give --alert TEXT or --ticket KEY (or --resume THREAD_ID)")
     if approve and reject:
@@ -191,9 +199,11 @@ def _mount_optional() -> None:
     for module, attr, name in (
         ("api.cli.evals", "eval_app", "eval"),
         ("api.cli.audit", "audit_app", "audit"),
+        ("api.cli.audit", "bundle_app", "bundle"),
         ("api.cli.providers", "providers_app", "providers"),
         ("api.cli.tenants", "tenants_app", "tenants"),
         ("api.cli.memory", "memory_app", None),
+        ("api.cli.serving", "serving_app", None),
     ):
         try:
             sub = getattr(importlib.import_module(module), attr)
@@ -209,10 +219,20 @@ def _mount_optional() -> None:
 _mount_optional()
 
 
+def _mount_commands() -> None:
+    from api.cli.audit import replay, report
+
+    app.command("replay")(replay)
+    app.command("report")(report)
+
+
+_mount_commands()
+
+
 def main() -> None:
     """Console entry: usage mistakes become one line and exit code 2, never a traceback."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except UserError as exc:
         raise SystemExit(fail(str(exc)).exit_code) from None
     except click_errors.NoArgsIsHelpError:
@@ -227,7 +247,7 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted; continue with --resume")
         raise SystemExit(130) from None
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
+from api.http.routes import router as api_router
 from api.http.routes_health import router as health_router
+from api.slack.routes import router as slack_router
+
+
+async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
+    """422 with a one-line message naming the first bad field (the runtime's error shape)."""
+    errors = error.errors() if isinstance(error, RequestValidationError) else []
+    first = errors[0] if errors else {"loc": (), "msg": str(error)}
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body") or "request"
+    body = {"error": "validation_error", "message": f"{where}: {first.get('msg', 'invalid')}", "details": None}
+    return JSONResponse(status_code=422, content=body)
 
 
 def create_app() -> FastAPI:
@@ -15,4 +28,7 @@ def create_app() -> FastAPI:
         description="Webhooks, investigations, feedback and health of production-master, beside the LangGraph API.",
     )
     app.include_router(health_router)
+    app.include_router(api_router)
+    app.include_router(slack_router)
+    app.add_exception_handler(RequestValidationError, _validation_error)
     return app

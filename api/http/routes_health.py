@@ -27,3 +27,11 @@ async def readyz(response: Response) -> Health:
         return Health(status="ready")
     response.status_code = 503
     return Health(status="redis unavailable")
+
+
+@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+async def metrics() -> Response:
+    """Prometheus exposition of our counters and the runtime's (one registry per process)."""
+    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -53,7 +53,9 @@ def score_case(
         fault_type=fault_type,
         type_hit=fault_type == case.fault_type,  # the top candidate's type, whichever service it names
         pinpoint=pinpoint_ref,
-        pinpoint_hit=bool(ranking) and ranking[0][0] == case.truth_service and pinpoint_hit(case, fault_type, pinpoint_ref),
+        pinpoint_hit=bool(ranking)
+        and ranking[0][0] == case.truth_service
+        and pinpoint_hit(case, fault_type, pinpoint_ref),
     )
 
 

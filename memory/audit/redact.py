@@ -7,8 +7,10 @@ redact({"password": "hunter2", "url": "postgres://app:s3cret@db/x"})
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +49,26 @@ _PATTERNS: tuple[tuple[str, str, str], ...] = (
     ),
 )
 
+# Literal fragments (lower case) without one of which a pattern cannot match: a substring test over a whole
+# payload is far cheaper than a regex scan, and most payloads hold no secret at all.
+_ANCHORS: dict[str, tuple[str, ...]] = {
+    "private_key": ("private key-----",),
+    "aws_access_key_id": ("akia", "asia", "agpa", "aida", "aroa", "anpa", "anva", "aipa", "abia", "acca"),
+    "aws_secret_access_key": ("secret",),
+    "slack_token": ("xox",),
+    "slack_webhook": ("hooks.slack.com",),
+    "github_token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "gitlab_token": ("glpat-",),
+    "openai_anthropic_key": ("sk-",),
+    "stripe_key": ("_live_", "_test_"),
+    "google_api_key": ("aiza",),
+    "jwt": ("eyj",),
+    "authorization_header": ("authorization",),
+    "bearer": ("bearer", "basic"),
+    "url_credentials": ("@",),
+    "secret_assignment": ("pass", "pwd", "secret", "key", "token", "credential"),
+}
+
 _SENSITIVE_KEY = re.compile(
     r"(?i)^(?:.*[_-])?(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key"
     r"|private[_-]?key|authorization|auth|cookie|set-cookie|session[_-]?id|credentials?|client[_-]?secret|dsn)$"
@@ -65,18 +87,23 @@ class Redactor:
     extra_keys: tuple[str, ...] = ()
     replacement: str = REDACTED
     _compiled: tuple[tuple[re.Pattern[str], str], ...] = field(init=False, repr=False, compare=False)
+    _anchors: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False)
     _keys: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         compiled: list[tuple[re.Pattern[str], str]] = []
-        for _name, pattern, template in _PATTERNS:
+        anchors: list[tuple[str, ...]] = []
+        for name, pattern, template in _PATTERNS:
             compiled.append((re.compile(pattern), template.replace("{r}", self.replacement.replace("\\", r"\\"))))
+            anchors.append(_ANCHORS.get(name, ()))
         for pattern in self.extra_patterns:
             try:
                 compiled.append((re.compile(pattern), self.replacement.replace("\\", r"\\")))
             except re.error as error:
                 raise ValueError(f"redaction pattern {pattern!r} is not a valid regex: {error}") from None
+            anchors.append(())
         object.__setattr__(self, "_compiled", tuple(compiled))
+        object.__setattr__(self, "_anchors", tuple(anchors))
         object.__setattr__(self, "_keys", frozenset(key.lower() for key in self.extra_keys))
 
     @classmethod
@@ -94,6 +121,33 @@ class Redactor:
 
     def redact(self, value: Any) -> Any:
         """A copy of `value` (str, mapping, list, tuple, scalar) with secrets replaced; other types pass unchanged."""
+        if isinstance(value, Mapping | list | tuple):
+            # Large tool payloads (thousands of log lines): find, over all their text at once, which strings any
+            # pattern matches, and run the patterns on those strings alone.
+            texts: list[str] = []
+            _strings(value, texts)
+            return _Scoped(self, self._hits(texts))._walk(value, iter(range(len(texts))))
+        return self._redact(value)
+
+    def _hits(self, texts: list[str]) -> dict[int, list[tuple[re.Pattern[str], str]]]:
+        """String index -> the patterns that match inside that string."""
+        joined = "\x00".join(texts)
+        lowered = joined.lower()
+        starts = list(itertools.accumulate((len(t) + 1 for t in texts), initial=0))
+        hits: dict[int, list[tuple[re.Pattern[str], str]]] = {}
+        for (pattern, template), anchors in zip(self._compiled, self._anchors, strict=True):
+            if anchors and not any(anchor in lowered for anchor in anchors):
+                continue
+            for match in pattern.finditer(joined):
+                first = bisect.bisect_right(starts, match.start()) - 1
+                last = bisect.bisect_right(starts, max(match.end() - 1, match.start())) - 1
+                for index in range(first, last + 1):
+                    patterns = hits.setdefault(index, [])
+                    if not patterns or patterns[-1][0] is not pattern:
+                        patterns.append((pattern, template))
+        return hits
+
+    def _redact(self, value: Any) -> Any:
         if isinstance(value, str):
             return self.redact_text(value)
         if isinstance(value, bytes):
@@ -101,13 +155,51 @@ class Redactor:
         if isinstance(value, Mapping):
             return {key: self._redact_item(str(key), item) for key, item in value.items()}
         if isinstance(value, list | tuple):
-            return [self.redact(item) for item in value]
+            return [self._redact(item) for item in value]
         return value
 
     def _redact_item(self, key: str, item: Any) -> Any:
         if self.is_sensitive_key(key) and item is not None and not isinstance(item, bool) and item != "":
             return self.replacement
-        return self.redact(item)
+        return self._redact(item)
+
+
+class _Scoped:
+    """Walks a payload in the order `_strings` listed it, applying to each string only the patterns that hit it."""
+
+    def __init__(self, base: Redactor, hits: dict[int, list[tuple[re.Pattern[str], str]]]) -> None:
+        self.base, self.hits = base, hits
+
+    def _walk(self, value: Any, counter: Iterator[int]) -> Any:
+        if isinstance(value, str | bytes):
+            index = next(counter)
+            text = value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
+            for pattern, template in self.hits.get(index, ()):
+                text = pattern.sub(template, text)
+            return text.encode() if isinstance(value, bytes) else text
+        if isinstance(value, Mapping):
+            out = {}
+            for key, item in value.items():
+                walked = self._walk(item, counter)  # always walk, so the counter stays in step
+                sensitive = self.base.is_sensitive_key(str(key)) and item is not None and not isinstance(item, bool)
+                out[key] = self.base.replacement if sensitive and item != "" else walked
+            return out
+        if isinstance(value, list | tuple):
+            return [self._walk(item, counter) for item in value]
+        return value
+
+
+def _strings(value: Any, out: list[str]) -> None:
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, bytes):
+        out.append(value.decode("utf-8", errors="replace"))
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            _strings(item, out)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _strings(item, out)
 
 
 DEFAULT_REDACTOR = Redactor()

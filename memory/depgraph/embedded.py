@@ -30,7 +30,9 @@ class EmbeddedDependencyGraph:
             self._graph = nx.node_link_graph(data["graph"], directed=True, edges="edges")
             self._deploys = {d["deploy_id"]: Deploy.model_validate(d) for d in data.get("deploys", [])}
         except (ValueError, KeyError, TypeError) as error:
-            raise ValueError(f"dependency graph file {path} is unreadable ({error}); move it away to start afresh")
+            raise ValueError(
+                f"dependency graph file {path} is unreadable ({error}); move it away to start afresh"
+            ) from None
 
     def _save(self) -> None:
         if self._path is None:

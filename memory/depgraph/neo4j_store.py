@@ -136,8 +136,10 @@ class Neo4jDependencyGraph:
         return await self._reach(service, depth, upstream=False)
 
     async def _reach(self, service: str, depth: int | None, *, upstream: bool) -> dict[str, int]:
-        pattern = f"(o:Service {{graph: $graph}})-[:CALLS*{_depth(depth)}]->(s)" if upstream else (
-            f"(s)-[:CALLS*{_depth(depth)}]->(o:Service {{graph: $graph}})"
+        pattern = (
+            f"(o:Service {{graph: $graph}})-[:CALLS*{_depth(depth)}]->(s)"
+            if upstream
+            else (f"(s)-[:CALLS*{_depth(depth)}]->(o:Service {{graph: $graph}})")
         )
         records = await self._run(
             f"MATCH (s:Service {{graph: $graph, name: $name}}) MATCH p = {pattern} "

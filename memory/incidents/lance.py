@@ -119,12 +119,16 @@ class LanceIncidentMemory:
         payloads = {row["key"]: row["payload"] for row in by_vector + by_keyword}
         fused = reciprocal_rank_fusion([[row["key"] for row in by_vector], [row["key"] for row in by_keyword]])
         best = sorted(fused, key=lambda key: fused[key], reverse=True)[:limit]
-        return [IncidentMatch(incident=PastIncident.model_validate_json(payloads[key]), score=fused[key]) for key in best]
+        return [
+            IncidentMatch(incident=PastIncident.model_validate_json(payloads[key]), score=fused[key]) for key in best
+        ]
 
     async def get(self, id: str, *, tenant: str = "default") -> PastIncident | None:
         _check_tenant(tenant)
         rows = await asyncio.to_thread(
-            lambda: self._table.search().where(f"key = {_quote(_key(tenant, id))}").select(["payload"]).limit(1).to_list()
+            lambda: (
+                self._table.search().where(f"key = {_quote(_key(tenant, id))}").select(["payload"]).limit(1).to_list()
+            )
         )
         return PastIncident.model_validate_json(rows[0]["payload"]) if rows else None
 

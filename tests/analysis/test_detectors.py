@@ -15,7 +15,8 @@ from agents.analysis.trace_detector import detect_trace_anomalies
 from graphs.contracts import TimeWindow
 from tools.worlds.nezha import NezhaWorld
 
-DATA_DIR = Path(os.environ.get("PM_NEZHA_DIR", Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "nezha"))
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "nezha"
+DATA_DIR = Path(os.environ.get("PM_NEZHA_DIR", DEFAULT_DIR))
 pytestmark = pytest.mark.skipif(not (DATA_DIR / "rca_data").is_dir(), reason="Nezha dataset not present")
 
 
@@ -23,15 +24,18 @@ def _telemetry(world: NezhaWorld, alert: datetime, *, logs: bool) -> RuntimeTele
     window = TimeWindow(start=alert - timedelta(minutes=10), end=alert)
     day_before = alert - timedelta(hours=24)
     return RuntimeTelemetry(
-        window=window, alert_at=alert,
+        window=window,
+        alert_at=alert,
         metrics=world.query_metrics(None, window.start, window.end),
         baseline_metrics=world.query_metrics(None, window.start - timedelta(hours=1), window.start),
         logs=world.query_logs(None, window.start, window.end) if logs else [],
         baseline_logs=world.query_logs(None, day_before - timedelta(hours=12), day_before + timedelta(hours=12))
-        if logs else [],
+        if logs
+        else [],
         spans=world.query_traces(None, window.start, window.end) if logs else [],
         baseline_spans=world.query_traces(None, day_before - timedelta(hours=12), day_before + timedelta(hours=12))
-        if logs else [],
+        if logs
+        else [],
     )
 
 

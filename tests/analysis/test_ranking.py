@@ -9,8 +9,16 @@ T0 = 1_700_000_000.0
 
 
 def _metric(service: str, family: str, score: float, onset: float, signal: str = "PodServerLatencyP90(s)") -> Finding:
-    return Finding(kind=EvidenceKind.metric_anomaly, service=service, instance=f"{service}-pod", signal=signal,
-                   score=score, onset=onset, summary=f"{service} {signal}", data={"family": family, "onset": onset})
+    return Finding(
+        kind=EvidenceKind.metric_anomaly,
+        service=service,
+        instance=f"{service}-pod",
+        signal=signal,
+        score=score,
+        onset=onset,
+        summary=f"{service} {signal}",
+        data={"family": family, "onset": onset},
+    )
 
 
 def test_a_slow_parent_is_blamed_on_its_slow_child() -> None:
@@ -28,8 +36,14 @@ def test_a_slow_parent_is_blamed_on_its_slow_child() -> None:
 
 def test_a_deploy_before_the_onset_beats_an_unrelated_deploy_and_a_noisy_service() -> None:
     change = lambda service, cid, at: Finding(  # noqa: E731
-        kind=EvidenceKind.change, service=service, signal=cid, score=1.0, onset=at, summary=f"deploy {cid}",
-        data={"change_kind": "deploy", "onset": at})
+        kind=EvidenceKind.change,
+        service=service,
+        signal=cid,
+        score=1.0,
+        onset=at,
+        summary=f"deploy {cid}",
+        data={"change_kind": "deploy", "onset": at},
+    )
     findings = [
         change("payments", "deploy-bad", T0 - 300),
         change("search", "deploy-unrelated", T0 - 600),
@@ -47,9 +61,16 @@ def test_a_deploy_before_the_onset_beats_an_unrelated_deploy_and_a_noisy_service
 
 def test_network_delay_is_latency_at_the_callee_with_calm_cpu() -> None:
     findings = [
-        Finding(kind=EvidenceKind.metric_anomaly, service="cart", instance="frontend->cart",
-                signal="ClientEdgeLatencyP50(s)", score=40.0, onset=T0, summary="callers wait on cart",
-                data={"family": "inbound_latency", "onset": T0}),
+        Finding(
+            kind=EvidenceKind.metric_anomaly,
+            service="cart",
+            instance="frontend->cart",
+            signal="ClientEdgeLatencyP50(s)",
+            score=40.0,
+            onset=T0,
+            summary="callers wait on cart",
+            data={"family": "inbound_latency", "onset": T0},
+        ),
         _metric("frontend", "client_latency", 30.0, T0, "PodClientLatencyP90(s)"),
     ]
     ranked = rank_candidates(findings_to_evidence(findings), [DependencyEdge(caller="frontend", callee="cart")])

@@ -28,7 +28,13 @@ def pm(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.C
 
 def test_investigate_writes_the_report_and_prints_the_id_first(tmp_path: Path) -> None:
     result = pm(
-        "investigate", "--world", "demo", "--alert", "checkout p95 latency above 2s", "--out", str(tmp_path / "out"),
+        "investigate",
+        "--world",
+        "demo",
+        "--alert",
+        "checkout p95 latency above 2s",
+        "--out",
+        str(tmp_path / "out"),
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr

@@ -7,7 +7,9 @@ from graphs.runner import InvestigationSession, open_session
 from graphs.settings import Settings
 
 
-async def test_demo_investigation_finds_the_bad_deploy(session: InvestigationSession, demo_request: InvestigationRequest) -> None:
+async def test_demo_investigation_finds_the_bad_deploy(
+    session: InvestigationSession, demo_request: InvestigationRequest
+) -> None:
     nodes: list[str] = []
     outcome = await session.run(demo_request, on_update=lambda node, _: nodes.append(node))
     report = outcome.report
@@ -25,7 +27,9 @@ async def test_demo_investigation_finds_the_bad_deploy(session: InvestigationSes
     assert report.investigation_id == outcome.investigation_id
 
 
-async def test_red_herrings_are_ranked_below_the_cause(session: InvestigationSession, demo_request: InvestigationRequest) -> None:
+async def test_red_herrings_are_ranked_below_the_cause(
+    session: InvestigationSession, demo_request: InvestigationRequest
+) -> None:
     report = (await session.run(demo_request)).report
     assert report is not None
     ranking = [r.service for r in report.ranking]

@@ -55,8 +55,9 @@ def test_a_ticket_adds_bug_context(recorded_state: dict[str, Any]) -> None:
 def test_follow_ups_target_the_gaps_of_declined_hypotheses(recorded_state: dict[str, Any]) -> None:
     scope = Scope.model_validate(recorded_state["scope"])
     h = Hypothesis(id="h1-x", service="x", statement="x broke")
-    declined = Verdict(hypothesis_id="h1-x", checklist=[], confidence=0.3, status=VerdictStatus.declined,
-                       gaps=[CheckItem.pinpoint])
+    declined = Verdict(
+        hypothesis_id="h1-x", checklist=[], confidence=0.3, status=VerdictStatus.declined, gaps=[CheckItem.pinpoint]
+    )
     tasks = follow_ups(scope, [h], [declined], iteration=1)
     assert [t.capability for t in tasks] == [Capability.verify_root_cause]
     assert tasks[0].scope.services == ["x"] and tasks[0].parent_hypothesis == "h1-x"
@@ -105,13 +106,25 @@ def test_reporter_builds_a_rollback_for_a_change_pinpoint(recorded_state: dict[s
     evidence = [Evidence.model_validate(e) for e in recorded_state["evidence"]]
     change = next(e for e in evidence if e.kind is EvidenceKind.change and e.service == "inventory")
     top = Hypothesis(
-        id="h1-inventory", service="inventory", statement="bad deploy", score=0.9, supporting=[change.id],
+        id="h1-inventory",
+        service="inventory",
+        statement="bad deploy",
+        score=0.9,
+        supporting=[change.id],
         pinpoint=Pinpoint(kind="change", ref=change.data["id"]),
     )
     report = build_report(
-        investigation_id="t1", request=InvestigationRequest.model_validate(recorded_state["request"]),
-        evidence=evidence, hypotheses=[top], verdicts=[], verdict=None, routing=[], tool_calls=3, seconds=1.0,
-        iterations=1, owner="fulfilment-team",
+        investigation_id="t1",
+        request=InvestigationRequest.model_validate(recorded_state["request"]),
+        evidence=evidence,
+        hypotheses=[top],
+        verdicts=[],
+        verdict=None,
+        routing=[],
+        tool_calls=3,
+        seconds=1.0,
+        iterations=1,
+        owner="fulfilment-team",
     )
     assert report.status.value == "unconfirmed"
     assert report.actions[0].kind == "rollback" and report.actions[0].owner == "fulfilment-team"

@@ -147,6 +147,6 @@ async def test_a_fresh_saver_sees_what_another_wrote(saver: BaseCheckpointSaver,
 
 async def test_unreachable_redis_is_a_clear_error(tmp_path) -> None:
     settings = Settings(checkpointer="redis", home=tmp_path, redis_url="redis://127.0.0.1:1/0")
-    with pytest.raises(CheckpointerUnavailable, match="cannot reach Redis at redis://127.0.0.1:1/0"):
+    with pytest.raises(CheckpointerUnavailable, match=r"cannot reach Redis at redis://127\.0\.0\.1:1/0"):
         async with open_checkpointer(settings):
             pass

@@ -144,7 +144,9 @@ async def test_a_corrupt_graph_file_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_edges_come_from_cross_service_parent_spans() -> None:
     def span(trace: str, sid: str, parent: str | None, service: str) -> Span:
-        return Span(trace_id=trace, span_id=sid, parent_id=parent, service=service, operation="op", start=0, duration_ms=1)
+        return Span(
+            trace_id=trace, span_id=sid, parent_id=parent, service=service, operation="op", start=0, duration_ms=1
+        )
 
     spans = [
         span("t1", "1", None, "frontend"),

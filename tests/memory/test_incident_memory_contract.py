@@ -1,4 +1,4 @@
-"""One contract suite for every IncidentMemory: the embedded LanceDB store always, Weaviate when PM_WEAVIATE_URL is set."""
+"""One contract suite for every IncidentMemory: embedded LanceDB always, Weaviate when PM_WEAVIATE_URL is set."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,9 @@ def test_stop_without_a_server_says_so(tmp_path: Path) -> None:
     assert "no redis pid file" in result.stderr
 
 
-async def test_checkpointer_refuses_a_redis_without_modules(tmp_path: Path) -> None:
+@pytest.fixture
+def plain_redis(tmp_path: Path) -> Iterator[str]:
+    """The same redis-server 8 without any module: what a bare `redis-server` gives."""
     port = free_port()
     args = [str(find_redis_server()), "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--dir", str(tmp_path)]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL)
@@ -62,10 +65,14 @@ async def test_checkpointer_refuses_a_redis_without_modules(tmp_path: Path) -> N
             except redis.ConnectionError:
                 time.sleep(0.05)
         client.close()
-        settings = Settings(checkpointer="redis", home=tmp_path, redis_url=f"redis://127.0.0.1:{port}/0")
-        with pytest.raises(CheckpointerUnavailable, match="lacks the module"):
-            async with open_checkpointer(settings):
-                pass
+        yield f"redis://127.0.0.1:{port}/0"
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+async def test_checkpointer_refuses_a_redis_without_modules(plain_redis: str, tmp_path: Path) -> None:
+    settings = Settings(checkpointer="redis", home=tmp_path, redis_url=plain_redis)
+    with pytest.raises(CheckpointerUnavailable, match="lacks the module"):
+        async with open_checkpointer(settings):
+            pass

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from serving_stack import Stack
+from serving_stack import SLACK_SIGNING_SECRET, Stack
+from slack_standin import SlackStandIn, running_standin
 
 from api.auth.tenants import create_tenant
 from api.serve import running_instances
@@ -33,14 +34,31 @@ def serving_redis_url(redis_url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def stack(postgres_url: str, serving_redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def slack() -> Iterator[tuple[SlackStandIn, str]]:
+    """The Slack Web API stand-in and its base URL."""
+    with running_standin() as standin:
+        yield standin
+
+
+@pytest.fixture(scope="session")
+def stack(
+    postgres_url: str,
+    serving_redis_url: str,
+    slack: tuple[SlackStandIn, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Stack]:
     """Two Aegra instances on one PostgreSQL and one Redis, with tenants `acme` and `globex`."""
     suffix = secrets.token_hex(3)
     acme = asyncio.run(create_tenant(f"acme-{suffix}", serving_redis_url))
     globex = asyncio.run(create_tenant(f"globex-{suffix}", serving_redis_url))
     token = secrets.token_urlsafe(24)
     logs = tmp_path_factory.mktemp("aegra-logs")
-    env = stack_env()
+    env = stack_env() | {
+        "PM_SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
+        "PM_SLACK_BOT_TOKEN": "xoxb-test-token",
+        "PM_SLACK_API_URL": slack[1],
+        "PM_SLACK_TENANT": acme.name,
+    }
     with running_instances(
         [free_port(), free_port()],
         database_url=postgres_url,

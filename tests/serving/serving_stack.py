@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from api.auth.tenants import NewTenant
 from api.serve import Instance
 
+SLACK_SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # a test value, not a secret
 DEMO_INPUT = {"request": {"text": "checkout p95 latency above 2s", "at": "2026-11-20T10:41:00Z"}}
 
 

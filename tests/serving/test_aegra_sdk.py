@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from langgraph_sdk import get_client
-from langgraph_sdk.errors import NotFoundError
+from langgraph_sdk.errors import AuthenticationError, NotFoundError
 from serving_stack import DEMO_INPUT, Stack
 
 pytestmark = pytest.mark.slow
@@ -47,8 +47,10 @@ async def test_stream_interrupt_resume_report(stack: Stack) -> None:
 
 async def test_langgraph_api_needs_a_key(stack: Stack) -> None:
     anonymous = get_client(url=stack.url, api_key="pm_not-a-key")
-    with pytest.raises(Exception, match="401"):
+    with pytest.raises(AuthenticationError, match="unknown API key"):
         await anonymous.threads.create()
+    with pytest.raises(AuthenticationError, match="API key required"):
+        await get_client(url=stack.url, headers={"authorization": "Basic eDp5"}).threads.search()
 
 
 async def test_cross_tenant_thread_read_is_404(stack: Stack) -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from tools.worlds.nezha import NezhaWorld
 
-DATA_DIR = Path(os.environ.get("PM_NEZHA_DIR", Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "nezha"))
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "nezha"
+DATA_DIR = Path(os.environ.get("PM_NEZHA_DIR", DEFAULT_DIR))
 pytestmark = pytest.mark.skipif(not (DATA_DIR / "rca_data").is_dir(), reason="Nezha dataset not present")
 AT = datetime(2023, 1, 29, 8, 44, tzinfo=UTC)
 

@@ -81,7 +81,7 @@ def test_bundled_scenarios_are_valid_and_cover_the_required_kinds() -> None:
 
 
 def test_each_scenario_has_red_herrings_and_fools_the_naive_rules(worlds: dict[str, ScenarioWorld]) -> None:
-    """"Most error lines wins" and "latest deploy before the ticket wins" must each fail on several scenarios."""
+    """ "Most error lines wins" and "latest deploy before the ticket wins" must each fail on several scenarios."""
     most_errors_wrong = latest_deploy_wrong = 0
     for name, world in worlds.items():
         truth = load_truth(DEFAULT_DIR / name)
@@ -117,7 +117,10 @@ def test_validate_reports_dangling_references(broken: Path) -> None:
     problems = validate_world_dir(broken)
     assert f"{PAYMENTS}/scenario.yaml: edges.6.callee: unknown service 'ghost-svc'" in problems
     assert f"{PAYMENTS}/changes.yaml: deployments.0.service: unknown service 'nowhere-svc'" in problems
-    assert any(p.startswith(f"{PAYMENTS}/changes.yaml: deployments.0.at: time ") and "outside the window" in p for p in problems)
+    assert any(
+        p.startswith(f"{PAYMENTS}/changes.yaml: deployments.0.at: time ") and "outside the window" in p
+        for p in problems
+    )
     assert any(p.startswith(f"{PAYMENTS}/truth.yaml: pinpoint.ref: change 'deadbeefcafe' not found") for p in problems)
 
 
@@ -128,7 +131,10 @@ def test_validate_reports_unknown_flag_in_truth_and_bad_yaml(broken: Path) -> No
     assert any(p.startswith(f"{PAYMENTS}/chat.yaml: line") and "invalid YAML" in p for p in problems)
     # the truth is checked only once the scenario itself parses
     (broken / "chat.yaml").write_text("threads: []\n")
-    assert f"{PAYMENTS}/truth.yaml: pinpoint.ref: feature_flag 'no.such.flag' not found (expected a flag key of the scenario)" in validate_world_dir(broken)
+    assert (
+        f"{PAYMENTS}/truth.yaml: pinpoint.ref: feature_flag 'no.such.flag' not found"
+        " (expected a flag key of the scenario)" in validate_world_dir(broken)
+    )
 
 
 def test_validate_reports_missing_directory(tmp_path: Path) -> None:
@@ -137,7 +143,7 @@ def test_validate_reports_missing_directory(tmp_path: Path) -> None:
 
 
 def test_from_options_names_unknown_scenarios() -> None:
-    with pytest.raises(ScenarioError, match="no scenario 'nope'.*known: .*checkout-payment-errors"):
+    with pytest.raises(ScenarioError, match=r"no scenario 'nope'.*known: .*checkout-payment-errors"):
         ScenarioWorld.from_options({"scenario": "nope"})
 
 
@@ -167,10 +173,12 @@ def test_world_serves_every_operation_with_the_right_models(worlds: dict[str, Sc
     }  # fmt: skip
     assert "payments-api" in world.list_services(ListServicesIn()).services
 
-    metrics = world.query_metrics(QueryMetricsIn(start=start, end=end, service="payments-api", metrics=["error_rate_percent"]))
+    metrics = world.query_metrics(
+        QueryMetricsIn(start=start, end=end, service="payments-api", metrics=["error_rate_percent"])
+    )
     assert {s.instance for s in metrics.series} == {"payments-api-1", "payments-api-2", "payments-api-3"}
     canary = next(s for s in metrics.series if s.instance == "payments-api-3")
-    before = canary.values[: 30]  # 08:30-09:00, before the canary
+    before = canary.values[:30]  # 08:30-09:00, before the canary
     after = canary.values[50:70]  # 09:20-09:40, canary only
     assert max(before) < 1 < min(after)
 
@@ -196,7 +204,7 @@ def test_world_serves_every_operation_with_the_right_models(worlds: dict[str, Sc
     hits = world.search_code(SearchCodeIn(query="authorization aborted")).hits
     assert hits and hits[0].path.endswith("AuthorizationController.java")
     loose = world.search_code(SearchCodeIn(query="getEci equals")).hits
-    assert any(h.path.endswith("ChallengeResultMapper.java") and h.line == 48 for h in loose)
+    assert any(h.path.endswith("ChallengeResultMapper.java") and h.line == 47 for h in loose)
     file = world.get_file(GetFileIn(repo=hits[0].repo, path=hits[0].path)).file
     assert file is not None and "authorize" in file.content
     assert world.get_file(GetFileIn(repo="x/y", path="nope.py")).file is None

@@ -72,7 +72,9 @@ class VendorAdapter:
             raise
         except (KeyError, IndexError, TypeError, ValueError, AttributeError, ValidationError) as exc:
             detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
-            raise MalformedPayload(f"{self.name} {mapping.tool} payload does not have the expected shape ({detail})")
+            raise MalformedPayload(
+                f"{self.name} {mapping.tool} payload does not have the expected shape ({detail})"
+            ) from None
 
     def lossy(self, operation: str) -> frozenset[str]:
         mapping = self.mappings.get(operation)

@@ -9,7 +9,7 @@ a second call; snippets past `limit` are dropped; a reply without any TITLE is "
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from graphs.contracts import DocHit
 from tools import interfaces as io
@@ -37,16 +37,18 @@ def _docs(payload: Any, q: io.SearchDocsIn, o: dict[str, Any]) -> io.SearchDocsO
 class Context7Adapter(VendorAdapter):
     name = "context-7"
     interfaces = ("documentation",)
-    mappings = {
+    mappings: ClassVar[dict[str, Mapping]] = {
         "search_docs": Mapping(
             "query-docs",
-            lambda q, o: {"libraryId": require(o, "library_id", "context-7", "(one library per provider)"),
-                          "query": q.query},
+            lambda q, o: {
+                "libraryId": require(o, "library_id", "context-7", "(one library per provider)"),
+                "query": q.query,
+            },
             _docs,
         ),
     }
 
-    def parse(self, operation: str, raw: Any, query: Any = None):  # noqa: ANN201 - text payloads stay text
+    def parse(self, operation: str, raw: Any, query: Any = None):
         if isinstance(raw, bytes):
             raw = raw.decode()
         if query is None:

@@ -9,7 +9,7 @@ payload so it is recorded and never mistaken for data.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from tools import interfaces as io
 from tools.adapters.base import MalformedPayload, Mapping, VendorAdapter
@@ -28,7 +28,7 @@ def _result(payload: Any, q: io.QueryDomainIn, o: dict[str, Any]) -> io.QueryDom
 class FireConsoleAdapter(VendorAdapter):
     name = "fire-console"
     interfaces = ("domain-objects",)
-    mappings = {
+    mappings: ClassVar[dict[str, Mapping]] = {
         "query_domain": Mapping(
             "invoke_rpc",
             lambda q, o: {"service": q.service, "method": q.method, "request": json.dumps(q.request, sort_keys=True)},

@@ -10,7 +10,7 @@ toggle only). Config changes are not feature toggles, so FT-release never report
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from graphs.contracts import Change, FlagState
 from tools import interfaces as io
@@ -73,7 +73,7 @@ def _history_args(q: io.RolloutHistoryIn, o: dict[str, Any]) -> dict[str, Any]:
 class FtReleaseAdapter(VendorAdapter):
     name = "FT-release"
     interfaces = ("feature-flags",)
-    mappings = {
+    mappings: ClassVar[dict[str, Mapping]] = {
         "list_flags": Mapping(
             "search-feature-toggles", lambda q, o: {"searchText": "", "limit": PAGE, "offset": 0}, _flags
         ),

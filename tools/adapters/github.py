@@ -13,7 +13,7 @@ older server versions ignore since/until. List payloads carry no diffs (`diff` i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from graphs.contracts import Change
 from tools import interfaces as io
@@ -126,7 +126,7 @@ def _diff(payload: Any, q: io.GetDiffIn, o: dict[str, Any]) -> io.GetDiffOut:
 class GithubAdapter(VendorAdapter):
     name = "github"
     interfaces = ("version-control",)
-    mappings = {
+    mappings: ClassVar[dict[str, Mapping]] = {
         "list_commits": Mapping(
             "list_commits",
             lambda q, o: _repo_args(q, o, since=iso(q.start), until=iso(q.end), perPage=100),
@@ -145,5 +145,6 @@ class GithubAdapter(VendorAdapter):
             "get_commit",
             lambda q, o: dict(zip(("owner", "repo"), repo_of(None, o), strict=True)) | {"sha": q.ref},
             _diff,
+            lossy=frozenset({"id", "kind"}),  # a commit, even when another provider answers with the deploy
         ),
     }

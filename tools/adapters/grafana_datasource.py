@@ -11,7 +11,7 @@ Assumptions (the seed documents the columns, not the answer's envelope): rows co
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from graphs.contracts import LogLine
 from tools import interfaces as io
@@ -85,7 +85,7 @@ def _matrix(payload: Any, q: Any, o: dict[str, Any]) -> io.QueryMetricsOut:
 class GrafanaDatasourceAdapter(VendorAdapter):
     name = "grafana-datasource"
     interfaces = ("log-system",)
-    mappings = {
+    mappings: ClassVar[dict[str, Mapping]] = {
         "query_logs": Mapping(
             "query_app_logs", lambda q, o: _log_args(q, level=q.level, contains=q.contains, limit=q.limit + 1), _logs
         ),

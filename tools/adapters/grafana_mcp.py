@@ -11,7 +11,7 @@ Assumptions: services are the Loki/Prometheus label `service` (option `service_l
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from graphs.contracts import LogLine
 from tools import interfaces as io
@@ -86,7 +86,7 @@ def _services(payload: Any, q: Any, o: dict[str, Any]) -> io.ListServicesOut:
 class GrafanaMcpAdapter(VendorAdapter):
     name = "grafana-mcp"
     interfaces = ("log-system",)
-    mappings = {
+    mappings: ClassVar[dict[str, Mapping]] = {
         "query_logs": Mapping(
             "query_loki_logs",
             lambda q, o: _loki_args(q, o, level=q.level, contains=q.contains, limit=q.limit + 1),

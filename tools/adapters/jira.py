@@ -9,7 +9,7 @@ search uses `text ~ "<query>"`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from graphs.contracts import Ticket
 from tools import interfaces as io
@@ -57,7 +57,7 @@ def _comment(payload: Any, q: io.AddCommentIn, o: dict[str, Any]) -> io.ActionOu
 class JiraAdapter(VendorAdapter):
     name = "jira"
     interfaces = ("ticket-system",)
-    mappings = {
+    mappings: ClassVar[dict[str, Mapping]] = {
         "get_ticket": Mapping(
             "get-issues", lambda q, o: {"jql": f"key = {jql_text(q.key)}", "fields": FIELDS, "maxResults": 1}, _get
         ),

@@ -10,7 +10,7 @@ matches: [{line, value}]}]}; file data is {owner, repo, path, branch, content}. 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from graphs.contracts import CodeHit, FileContent
 from tools import interfaces as io
@@ -59,7 +59,7 @@ def _file(payload: Any, q: io.GetFileIn, o: dict[str, Any]) -> io.GetFileOut:
 class OctocodeAdapter(VendorAdapter):
     name = "octocode"
     interfaces = ("code-search",)
-    mappings = {
+    mappings: ClassVar[dict[str, Mapping]] = {
         "search_code": Mapping("githubSearchCode", _search_args, _hits),
         "get_file": Mapping("githubGetFileContent", _file_args, _file),
     }

@@ -11,7 +11,7 @@ by channel and parent ts), so `get_thread` needs an id of that form, and `thread
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from graphs.contracts import ChatMessage
 from tools import interfaces as io
@@ -67,7 +67,7 @@ def _posted(payload: Any, q: io.PostMessageIn, o: dict[str, Any]) -> io.ActionOu
 class SlackAdapter(VendorAdapter):
     name = "Slack"
     interfaces = ("team-communications",)
-    mappings = {
+    mappings: ClassVar[dict[str, Mapping]] = {
         "search_messages": Mapping(
             "search-messages",
             lambda q, o: {"searchText": q.query, "after": iso(q.start), "before": iso(q.end), "limit": q.limit},

@@ -59,11 +59,12 @@ class BreakerState(StrEnum):
 
 
 class CircuitBreaker:
-    """Opens after consecutive failures, lets probes through after the open interval, closes on a probe's success."""
+    """Opens after `failure_threshold` failures within `window_s`, lets probes through after the open interval, and
+    closes when a probe succeeds (a failed probe opens it again)."""
 
     def __init__(self, policy: BreakerPolicy) -> None:
         self.policy = policy
-        self.failures = 0
+        self.failure_times: deque[float] = deque()
         self.opened_at: float | None = None
         self.probes = 0
         self.opened_count = 0
@@ -86,14 +87,21 @@ class CircuitBreaker:
         return False
 
     def record(self, success: bool) -> None:
+        now = time.monotonic()
+        state = self.state
         if success:
-            self.failures, self.opened_at, self.probes = 0, None, 0
+            if state is not BreakerState.closed:
+                self.failure_times.clear()
+                self.opened_at, self.probes = None, 0
             return
-        self.failures += 1
-        if self.state is BreakerState.half_open or self.failures >= self.policy.failure_threshold:
-            if self.opened_at is None or self.state is BreakerState.half_open:
-                self.opened_count += 1
-            self.opened_at, self.probes = time.monotonic(), 0
+        self.failure_times.append(now)
+        while self.failure_times and now - self.failure_times[0] > self.policy.window_s:
+            self.failure_times.popleft()
+        if state is BreakerState.half_open or (
+            state is BreakerState.closed and len(self.failure_times) >= self.policy.failure_threshold
+        ):
+            self.opened_count += 1
+            self.opened_at, self.probes = now, 0
 
 
 class RateLimiter(Protocol):

@@ -39,7 +39,8 @@ class RateLimit(BaseModel):
 class BreakerPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    failure_threshold: int = Field(5, ge=1)
+    failure_threshold: int = Field(5, ge=1, description="Failures within `window_s` that open the breaker.")
+    window_s: float = Field(60.0, gt=0.0)
     open_s: float = Field(30.0, ge=0.0)
     half_open_probes: int = Field(1, ge=1)
 
@@ -52,7 +53,8 @@ class RouteEntry(BaseModel):
     provider: str = "internal"
     mode: Literal["internal", "external"] = "internal"
     fallback: str | None = None
-    timeout_s: float = Field(30.0, gt=0)
+    timeout_s: float = Field(30.0, gt=0, description="Per attempt, once connected.")
+    connect_timeout_s: float = Field(20.0, gt=0, description="Starting or reaching the provider's MCP server.")
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     rate_limit: RateLimit = Field(default_factory=RateLimit)
     breaker: BreakerPolicy = Field(default_factory=BreakerPolicy)

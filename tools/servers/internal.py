@@ -48,7 +48,9 @@ def _tool_function(op: Operation, impl: Callable[[OpInput], OpOutput]) -> Callab
             inspect.Parameter(
                 field_name,
                 inspect.Parameter.KEYWORD_ONLY,
-                default=inspect.Parameter.empty if field.is_required() else field.get_default(call_default_factory=True),
+                default=inspect.Parameter.empty
+                if field.is_required()
+                else field.get_default(call_default_factory=True),
                 annotation=field.annotation,
             )
             for field_name, field in fields.items()

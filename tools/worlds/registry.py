@@ -23,6 +23,13 @@ def _scenarios(options: dict[str, str]):
     return ScenarioWorld.from_options(options)
 
 
+def _replay(options: dict[str, str]):
+    from tools.worlds.replay import ReplayWorld
+
+    return ReplayWorld.from_options(options)
+
+
 register_world("demo", _demo)
+register_world("replay", _replay)
 register_world("nezha", _nezha)
 register_world("scenario", _scenarios)

@@ -37,7 +37,9 @@ class StockRepository:
         out = {}
         for sku in skus:
             try:
-                out[sku] = self.db.fetch_one("SELECT qty FROM stock_levels WHERE sku = ?", sku, timeout_ms=QUERY_TIMEOUT_MS)
+                out[sku] = self.db.fetch_one(
+                    "SELECT qty FROM stock_levels WHERE sku = ?", sku, timeout_ms=QUERY_TIMEOUT_MS
+                )
             except QueryTimeout:
                 log.error("StockRepository: query timeout after %d ms on stock_levels (sku=%s)", QUERY_TIMEOUT_MS, sku)
                 raise
@@ -64,7 +66,9 @@ DIFFS = {
 +        # v2.14.0: one query per line item, for accuracy
 +        out = {}
 +        for sku in skus:
-+            out[sku] = self.db.fetch_one("SELECT qty FROM stock_levels WHERE sku = ?", sku, timeout_ms=QUERY_TIMEOUT_MS)
++            out[sku] = self.db.fetch_one(
++                "SELECT qty FROM stock_levels WHERE sku = ?", sku, timeout_ms=QUERY_TIMEOUT_MS
++            )
 +        return out
 """,
     "9f2c1e0": """--- a/templates/nl/order_confirmation.html
@@ -84,7 +88,15 @@ CHAT = [
     ("m2", "#incidents", "joe", "10:38:40", "recommendations are throwing errors again, probably them?", "m1"),
     ("m3", "#incidents", "kim", "10:39:30", "recs errors look like every day to me", "m1"),
 ]
-METRICS = ("latency_p95_ms", "error_rate_pct", "requests_per_min", "cpu_pct", "memory_mb")
+# Pod metrics named as the Kubernetes exporters of the Nezha systems name them, so one engine reads both worlds.
+LATENCY, SUCCESS, WORKLOAD, CPU, MEMORY = (
+    "PodServerLatencyP95(s)",
+    "PodSuccessRate(%)",
+    "PodWorkload(Ops)",
+    "CpuUsageRate(%)",
+    "MemoryUsage(Mi)",
+)
+METRICS = (LATENCY, SUCCESS, WORKLOAD, CPU, MEMORY)
 
 
 def _seed(*parts: object) -> int:
@@ -154,25 +166,27 @@ class DemoWorld:
         rng = np.random.default_rng(_seed(service, instance, metric, t.isoformat()))
         effect = self._effect(service, t)
         noisy = base.get("noisy", False)
-        if metric == "latency_p95_ms":
+        if metric == LATENCY:
             value = base["latency_ms"] * (1 + rng.normal(0, 0.35 if noisy else 0.08))
             if effect:
                 value *= effect.get("latency_factor", 1.0) * (1 + rng.normal(0, 0.1))
-        elif metric == "error_rate_pct":
-            value = base["error_pct"] * (1 + rng.normal(0, 0.45 if noisy else 0.3))
+            value /= 1000
+        elif metric == SUCCESS:
+            errors = base["error_pct"] * (1 + rng.normal(0, 0.45 if noisy else 0.3))
             if noisy and rng.random() < 0.08:
-                value *= 1.8
+                errors *= 1.8
             if effect:
-                value = effect.get("error_pct", value) * (1 + rng.normal(0, 0.15))
-        elif metric == "requests_per_min":
-            value = base["rpm"] / self.spec["instances_per_service"] * (1 + rng.normal(0, 0.05))
-        elif metric == "cpu_pct":
+                errors = effect.get("error_pct", errors) * (1 + rng.normal(0, 0.15))
+            value = 100 - min(max(errors, 0.0), 100.0)
+        elif metric == WORKLOAD:
+            value = base["rpm"] / self.spec["instances_per_service"] / 60 * (1 + rng.normal(0, 0.05))
+        elif metric == CPU:
             value = base["cpu"] * (1 + rng.normal(0, 0.07))
             if effect:
                 value *= effect.get("cpu_factor", 1.0)
         else:
             value = base["mem"] * (1 + rng.normal(0, 0.01))
-        return round(max(value, 0.0), 3)
+        return round(max(value, 0.0), 4)
 
     def query_metrics(self, q: io.QueryMetricsIn) -> io.QueryMetricsOut:
         minutes = self._minutes(q.start, q.end)
@@ -253,13 +267,37 @@ class DemoWorld:
         rng = np.random.default_rng(_seed("traces", t.isoformat()))
         spans: list[Span] = []
         paths = [
-            ("web-frontend", "GET /checkout", [("checkout", "POST /orders", [
-                ("cart", "GET /cart", []), ("inventory", "POST /stock/batch", []), ("payment", "POST /charge", []),
-                ("shipping", "POST /quote", []), ("notifications", "POST /notify", []),
-            ])]),
-            ("web-frontend", "GET /products", [("catalog", "GET /products", []), ("recommendations", "GET /recs", [
-                ("catalog", "GET /products/batch", []),
-            ])]),
+            (
+                "web-frontend",
+                "GET /checkout",
+                [
+                    (
+                        "checkout",
+                        "POST /orders",
+                        [
+                            ("cart", "GET /cart", []),
+                            ("inventory", "POST /stock/batch", []),
+                            ("payment", "POST /charge", []),
+                            ("shipping", "POST /quote", []),
+                            ("notifications", "POST /notify", []),
+                        ],
+                    )
+                ],
+            ),
+            (
+                "web-frontend",
+                "GET /products",
+                [
+                    ("catalog", "GET /products", []),
+                    (
+                        "recommendations",
+                        "GET /recs",
+                        [
+                            ("catalog", "GET /products/batch", []),
+                        ],
+                    ),
+                ],
+            ),
         ]
         for n in range(12):
             root = paths[n % 2]
@@ -268,13 +306,13 @@ class DemoWorld:
             self._span(rng, spans, trace_id, None, root, start, t)
         return spans
 
-    def _span(self, rng, spans, trace_id, parent_id, node, start, t) -> float:  # noqa: ANN001
+    def _span(self, rng, spans, trace_id, parent_id, node, start, t) -> float:
         service, operation, children = node
         span_id = f"{rng.integers(0, 2**63):016x}"
         effect = self._effect(service, t)
         # a service that is only slow because of a callee ("via") spends no extra time in its own code
         clock = t - timedelta(days=1) if effect and effect.get("via") else t
-        latency = self._point(service, 0, "latency_p95_ms", clock) * float(rng.uniform(0.35, 0.6))
+        latency = self._point(service, 0, LATENCY, clock) * 1000 * float(rng.uniform(0.35, 0.6))
         own_ms = latency * (0.3 if children else 1.0)
         cursor = start + own_ms / 2000
         child_total = 0.0
@@ -283,7 +321,7 @@ class DemoWorld:
             cursor += child_ms / 1000
             child_total += child_ms
         duration = own_ms + child_total
-        error_pct = self._point(service, 0, "error_rate_pct", t)
+        error_pct = 100 - self._point(service, 0, SUCCESS, t)
         spans.append(
             Span(
                 trace_id=trace_id,
@@ -304,7 +342,8 @@ class DemoWorld:
             span
             for t in self._minutes(q.start.replace(second=0, microsecond=0), q.end)
             for span in self._traces_at(t)
-            if q.start.timestamp() <= span.start < q.end.timestamp() and (q.service is None or span.service == q.service)
+            if q.start.timestamp() <= span.start < q.end.timestamp()
+            and (q.service is None or span.service == q.service)
         ]
         return io.QueryTracesOut(spans=spans[: q.limit], truncated=len(spans) > q.limit)
 
@@ -333,7 +372,9 @@ class DemoWorld:
 
     def list_commits(self, q: io.ChangesIn) -> io.ChangesOut:
         deploys = self.list_deployments(q).changes
-        commits = [c.model_copy(update={"id": c.ref, "kind": "commit", "timestamp": c.timestamp - 1800}) for c in deploys]
+        commits = [
+            c.model_copy(update={"id": c.ref, "kind": "commit", "timestamp": c.timestamp - 1800}) for c in deploys
+        ]
         return io.ChangesOut(changes=commits)
 
     def get_diff(self, q: io.GetDiffIn) -> io.GetDiffOut:

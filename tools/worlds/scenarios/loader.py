@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -30,8 +30,6 @@ WORLD_FILES: dict[str, type[BaseModel]] = {
     "chat.yaml": ChatSpec,
     "code.yaml": CodeSpec,
 }
-
-M = TypeVar("M", bound=BaseModel)
 
 
 class ScenarioError(ValueError):
@@ -108,7 +106,9 @@ def validation_problems(file_name: str, error: ValidationError) -> list[str]:
     return lines
 
 
-def parse_file(folder: Path, file_name: str, model: type[M], context: dict[str, Any]) -> tuple[M | None, list[str]]:
+def parse_file[M: BaseModel](
+    folder: Path, file_name: str, model: type[M], context: dict[str, Any]
+) -> tuple[M | None, list[str]]:
     data, problems = read_yaml(folder / file_name)
     if problems:
         return None, problems

@@ -71,7 +71,10 @@ class _References:
     def in_window(self, where: str, moment: datetime, *, early_ok: bool = False) -> None:
         # Commits and pull requests may predate the window (they ship later); nothing may come after it.
         if moment > self.end or (moment < self.start and not early_ok):
-            self.add(where, f"time {moment.isoformat()} is outside the window {self.start.isoformat()} .. {self.end.isoformat()}")
+            self.add(
+                where,
+                f"time {moment.isoformat()} is outside the window {self.start.isoformat()} .. {self.end.isoformat()}",
+            )
 
     def check(self) -> list[str]:
         self._topology()

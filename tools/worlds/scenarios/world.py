@@ -259,7 +259,9 @@ class ScenarioWorld:
 
     # --- feature-flags -----------------------------------------------------------------------------
     def list_flags(self, request: ListFlagsIn) -> ListFlagsOut:
-        return ListFlagsOut(flags=[f for f in self._changes.flags if not request.service or f.service == request.service])
+        return ListFlagsOut(
+            flags=[f for f in self._changes.flags if not request.service or f.service == request.service]
+        )
 
     def get_rollout_history(self, request: RolloutHistoryIn) -> ChangesOut:
         changes = self._changes_in(self._changes.rollouts, request)

@@ -1,0 +1,496 @@
+"""Ticket-driven ranking: follow the symptom down the dependency graph to where it begins, then ask what changed there.
+
+Roles (how a service relates to the symptom) give the base score; bonuses come from a change that precedes the
+onset, a change whose diff names what the errors name, callers' errors that name the service, the ticket's ids in
+its logs, and the earliest onset. Team chat never enters the score: it is a lead, not proof.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from agents.analysis.metric_kinds import FAILURE_FAMILIES
+from agents.analysis.models import Candidate
+from graphs.contracts import DependencyEdge, Evidence, EvidenceKind, FaultType, Pinpoint
+
+ONSET_TOLERANCE_S = 120.0  # a callee may show trouble this much after its caller and still explain it
+CHANGE_LEAD_S = 6 * 3600.0  # a deploy, flag or config change this long before the onset may explain it
+DRIVEN_LEAD_S = 15 * 60.0  # a busy dependency right after its caller's change was driven by that change
+LINK_LOOKBACK_S = 7 * 86400.0
+ROLE = {
+    "frontier": 1.0,
+    "amplifier": 1.2,
+    "driver": 1.0,
+    "linked": 1.0,
+    "chain": 0.5,
+    "victim": 0.6,
+    "busy": 0.8,
+    "bystander": 0.3,
+    "quiet_change": 0.1,
+}
+BONUS = {"timed_change": 0.3, "linked_change": 0.8, "named_by_callers": 0.2, "ticket_ids": 0.2, "earliest": 0.3}
+TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[.\-/][A-Za-z0-9_]+)*")
+MIN_TOKEN = 6
+DEPLOY_KINDS = {"deploy", "feature_flag", "config"}
+CHANGE_FAULTS = {"feature_flag": FaultType.feature_flag, "config": FaultType.config_change}
+RESOURCE_FAULTS = (
+    (("cert", "expiry", "tls"), FaultType.certificate_expiry),
+    (("memory", "rss", "heap", "oom"), FaultType.memory_exhaustion),
+    (("_up", "available", "healthy", "clients"), FaultType.dependency_outage),
+    (("disk", "wal", "quota", "conn", "slots", "pool"), FaultType.resource_exhaustion),
+    (("cpu",), FaultType.cpu_consumed),
+)
+
+
+@dataclass
+class ServiceView:
+    """What the evidence says about one service."""
+
+    name: str
+    anomalies: list[Evidence] = field(default_factory=list)
+    changes: list[Evidence] = field(default_factory=list)
+    trail: list[Evidence] = field(default_factory=list)
+
+    @property
+    def faults(self) -> list[Evidence]:
+        return [a for a in self.anomalies if a.data.get("fault")]
+
+    @property
+    def onset(self) -> float | None:
+        """Earliest onset of any departure, traffic included."""
+        return _earliest(self.anomalies)
+
+    @property
+    def fault_onset(self) -> float | None:
+        return _earliest(self.faults)
+
+    @property
+    def failing(self) -> bool:
+        """Errors, latency or lost availability, not merely busy."""
+        return any(a.data.get("family") in FAILURE_FAMILIES | {"log_error", "error_origin"} for a in self.faults)
+
+
+def is_ticket_evidence(evidence: list[Evidence]) -> bool:
+    return any(e.kind is EvidenceKind.ticket for e in evidence)
+
+
+def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]) -> list[Candidate]:
+    """Candidates best first for an investigation that started from a ticket."""
+    views = _views(evidence, edges)
+    callees, callers = _graph(edges)
+    seeds = _seeds(evidence, views)
+    chain = _chain(seeds, views, callees)
+    roles: dict[str, str] = {}
+    frontier = _frontier(chain, views, callees)
+    for name in chain:
+        roles[name] = "frontier" if name in frontier else "chain"
+    for name, view in views.items():
+        if name not in roles and view.faults:
+            roles[name] = "bystander"
+    amplifiers = _amplifiers(chain, views, callers)
+    for amplifier, target in amplifiers.items():
+        roles[amplifier] = "amplifier"
+        if roles.get(target) == "frontier":
+            roles[target] = "victim"
+    drivers = _drivers(frontier, chain, views, callers)
+    for driver, driven in drivers.items():
+        roles[driver] = "driver"
+        roles[driven] = "busy"
+    tokens = _error_tokens(evidence, views)
+    linked = {name: _linked_changes(view, tokens) for name, view in views.items()}
+    near = _neighbourhood(chain, callees, callers)
+    symptom_start = min((views[s].fault_onset or views[s].onset or float("inf")) for s in chain) if chain else None
+    for name, changes in linked.items():
+        if changes and name not in roles and name in near:
+            roles[name] = "linked"
+    for name, view in views.items():
+        if name not in roles and view.changes:
+            roles[name] = "quiet_change"
+    named = _named_by_callers(evidence, views)
+    scores: dict[str, float] = {}
+    notes: dict[str, list[str]] = defaultdict(list)
+    for name, role in roles.items():
+        view = views[name]
+        score = ROLE[role]
+        notes[name].append(role)
+        reference = _reference(name, views, drivers, symptom_start)
+        if _timed_changes(view, reference):
+            score += BONUS["timed_change"]
+            notes[name].append("a change precedes the onset")
+        if linked[name] and (
+            reference is None or any(c.data["onset"] <= reference + ONSET_TOLERANCE_S for c in linked[name])
+        ):
+            score += BONUS["linked_change"]
+            notes[name].append("a change's diff names what the errors name")
+        if name in named and view.faults:
+            score += BONUS["named_by_callers"]
+            notes[name].append("callers' errors name it")
+        if any(t.data.get("error_lines") for t in view.trail) and view.faults:
+            score += BONUS["ticket_ids"]
+            notes[name].append("the ticket's ids appear in its errors")
+        scores[name] = score
+    _reward_earliest(scores, roles, views, drivers)
+    candidates = [
+        _candidate(name, scores[name], roles[name], views, linked[name], drivers, amplifiers, callees, symptom_start)
+        for name in scores
+    ]
+    return sorted(candidates, key=lambda c: (-c.score, c.service))
+
+
+# --- the graph walk -------------------------------------------------------------------------------
+
+
+def _views(evidence: list[Evidence], edges: list[DependencyEdge]) -> dict[str, ServiceView]:
+    views: dict[str, ServiceView] = {}
+    for edge in edges:
+        for name in (edge.caller, edge.callee):
+            views.setdefault(name, ServiceView(name))
+    for item in evidence:
+        if not item.service:
+            continue
+        view = views.setdefault(item.service, ServiceView(item.service))
+        detector = item.data.get("detector")
+        if item.kind is EvidenceKind.change and isinstance(item.data.get("onset"), int | float):
+            if all(c.id != item.id for c in view.changes):
+                view.changes.append(item)
+        elif detector == "onset" and isinstance(item.data.get("onset"), int | float):
+            view.anomalies.append(item)
+        elif detector == "identifier":
+            view.trail.append(item)
+    return views
+
+
+def _graph(edges: list[DependencyEdge]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    callees: dict[str, set[str]] = defaultdict(set)
+    callers: dict[str, set[str]] = defaultdict(set)
+    for edge in edges:
+        if edge.caller != edge.callee:
+            callees[edge.caller].add(edge.callee)
+            callers[edge.callee].add(edge.caller)
+    return callees, callers
+
+
+def _seeds(evidence: list[Evidence], views: dict[str, ServiceView]) -> list[str]:
+    """Where the reporter sees the symptom; else the services whose logs carry the ticket's ids."""
+    seeds: list[str] = []
+    for item in evidence:
+        if item.kind is EvidenceKind.ticket:
+            seeds += [s for s in item.data.get("symptom_services") or item.data.get("services", []) if s in views]
+    seeds += [name for name, view in views.items() if any(t.data.get("error_lines") for t in view.trail)]
+    if not seeds:
+        seeds = [name for name, view in views.items() if view.faults]
+    return list(dict.fromkeys(seeds))
+
+
+def _chain(seeds: list[str], views: dict[str, ServiceView], callees: dict[str, set[str]]) -> list[str]:
+    """Anomalous services reached from the seeds through callees whose trouble began no later than their caller's."""
+    chain = [s for s in seeds if views[s].anomalies]
+    stack = list(seeds)
+    seen = set(seeds)
+    while stack:
+        caller = stack.pop()
+        caller_onset = views[caller].onset
+        for callee in sorted(callees.get(caller, ())):
+            onset = views[callee].onset if callee in views else None
+            if callee in seen or onset is None:
+                continue
+            if caller_onset is not None and onset > caller_onset + ONSET_TOLERANCE_S:
+                continue
+            seen.add(callee)
+            chain.append(callee)
+            stack.append(callee)
+    return chain
+
+
+def _frontier(chain: list[str], views: dict[str, ServiceView], callees: dict[str, set[str]]) -> set[str]:
+    """Chain services in trouble with no troubled chain service below them: where the symptom begins."""
+    faulty = {s for s in chain if views[s].faults}
+    members = set(chain)
+
+    def below(service: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [service]
+        while stack:
+            for callee in callees.get(stack.pop(), ()):
+                if callee in members and callee not in seen:
+                    seen.add(callee)
+                    stack.append(callee)
+        return seen
+
+    return {s for s in faulty if not (below(s) & faulty)}
+
+
+def _amplifiers(chain: list[str], views: dict[str, ServiceView], callers: dict[str, set[str]]) -> dict[str, str]:
+    """Callers that drove a chain service's load: named in its per-caller traffic, or retrying into it."""
+    found: dict[str, str] = {}
+    for target in chain:
+        view = views[target]
+        surges = [a for a in view.anomalies if a.data.get("family") == "traffic" and a.data.get("direction", 0) > 0]
+        if not surges:
+            continue
+        onset = min(a.data["onset"] for a in surges)
+        for caller in sorted(callers.get(target, ())):
+            named = any(_slug(caller) in _slug(str(a.data.get("metric", ""))) for a in surges)
+            retrying = (
+                any(
+                    a.data.get("family") == "retry"
+                    and a.data.get("direction", 0) > 0
+                    and abs(a.data["onset"] - onset) <= ONSET_TOLERANCE_S
+                    for a in views[caller].anomalies
+                )
+                if caller in views
+                else False
+            )
+            if named or retrying:
+                found[caller] = target
+    return found
+
+
+def _drivers(
+    frontier: set[str], chain: list[str], views: dict[str, ServiceView], callers: dict[str, set[str]]
+) -> dict[str, str]:
+    """A frontier only busy (no errors, no latency) right after its chain caller changed: the caller drove it."""
+    found: dict[str, str] = {}
+    for service in sorted(frontier):
+        view = views[service]
+        onset = view.fault_onset
+        if view.failing or onset is None or _timed_changes(view, onset):
+            continue
+        for caller in sorted(callers.get(service, ())):
+            if caller in chain and any(
+                c.data.get("change_kind") in DEPLOY_KINDS and onset - DRIVEN_LEAD_S <= c.data["onset"] <= onset
+                for c in views[caller].changes
+            ):
+                found[caller] = service
+    return found
+
+
+def _neighbourhood(chain: list[str], callees: dict[str, set[str]], callers: dict[str, set[str]]) -> set[str]:
+    """The chain and everything within two calls of it, either way (producers of a queue, shared dependencies)."""
+    near = set(chain)
+    frontier = set(chain)
+    for _ in range(2):
+        frontier = {n for s in frontier for n in (*callees.get(s, ()), *callers.get(s, ()))} - near
+        near |= frontier
+    return near
+
+
+# --- what links a change to the symptom ------------------------------------------------------------
+
+
+def _timed_changes(view: ServiceView, onset: float | None) -> list[Evidence]:
+    """Deploys, flag steps and config changes of the service shortly before its onset."""
+    if onset is None:
+        return []
+    return [
+        c
+        for c in view.changes
+        if c.data.get("change_kind") in DEPLOY_KINDS
+        and onset - CHANGE_LEAD_S <= c.data["onset"] <= onset + ONSET_TOLERANCE_S
+    ]
+
+
+def _error_tokens(evidence: list[Evidence], views: dict[str, ServiceView]) -> set[str]:
+    """Distinctive words of the error messages (identifiers of code, fields, keys), minus service names and ids."""
+    names = {n.lower() for n in views} | {
+        part for n in views for part in n.lower().split("-") if len(part) >= MIN_TOKEN
+    }
+    tokens: set[str] = set()
+    for item in evidence:
+        if item.kind is EvidenceKind.log_pattern and item.data.get("error") and item.data.get("detector") == "onset":
+            tokens |= distinctive_tokens(str(item.data.get("message", "")))
+    return {t for t in tokens if t not in names and not any(t.startswith(f"{n}.") for n in names)}
+
+
+def distinctive_tokens(text: str) -> set[str]:
+    """Words that look like code: snake_case, camelCase, dotted or dashed names, names with digits."""
+    out: set[str] = set()
+    for token in TOKEN.findall(text):
+        for part in (token, *re.split(r"[.\-/]", token)):
+            if len(part) < MIN_TOKEN or part.lower().endswith(("_id", "_ids")):
+                continue
+            if "_" in part or "." in part or "-" in part or re.search(r"[a-z][A-Z]|\d", part):
+                out.add(part.lower())
+    return out
+
+
+def _linked_changes(view: ServiceView, tokens: set[str]) -> list[Evidence]:
+    if not tokens:
+        return []
+    linked = []
+    for change in view.changes:
+        text = f"{change.data.get('title', '')}\n{change.data.get('ref', '')}\n{change.data.get('diff', '')}"
+        if distinctive_tokens(text) & tokens:
+            linked.append(change)
+    return linked
+
+
+def _named_by_callers(evidence: list[Evidence], views: dict[str, ServiceView]) -> set[str]:
+    """Services that other services' error messages name (`payments-api returned 500`, `cart-cache-1:6379`)."""
+    named: set[str] = set()
+    for item in evidence:
+        if item.kind is not EvidenceKind.log_pattern or not item.data.get("error"):
+            continue
+        message = str(item.data.get("message", "")).lower()
+        for name in views:
+            if name != item.service and re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w])", message):
+                named.add(name)
+    return named
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower())
+
+
+def _earliest(items: list[Evidence]) -> float | None:
+    onsets = [i.data["onset"] for i in items if isinstance(i.data.get("onset"), int | float)]
+    return min(onsets) if onsets else None
+
+
+def _reference(
+    name: str, views: dict[str, ServiceView], drivers: dict[str, str], symptom_start: float | None
+) -> float | None:
+    """The onset a service's changes must precede: the one it drove, its own, or the symptom's for a quiet one."""
+    if name in drivers:
+        return views[drivers[name]].fault_onset
+    view = views[name]
+    return view.fault_onset or view.onset or symptom_start
+
+
+def _reward_earliest(
+    scores: dict[str, float], roles: dict[str, str], views: dict[str, ServiceView], drivers: dict[str, str]
+) -> None:
+    onsets = {}
+    for name, role in roles.items():
+        if ROLE[role] < ROLE["chain"]:
+            continue
+        source = views[drivers[name]] if name in drivers else views[name]
+        onset = source.fault_onset or source.onset
+        if onset is not None:
+            onsets[name] = onset
+    if len(onsets) < 2:
+        return
+    first = min(onsets.values())
+    for name, onset in onsets.items():
+        if onset <= first + ONSET_TOLERANCE_S:
+            scores[name] += BONUS["earliest"]
+
+
+# --- the candidate ---------------------------------------------------------------------------------
+
+
+def _candidate(
+    name: str,
+    score: float,
+    role: str,
+    views: dict[str, ServiceView],
+    linked: list[Evidence],
+    drivers: dict[str, str],
+    amplifiers: dict[str, str],
+    callees: dict[str, set[str]],
+    symptom_start: float | None,
+) -> Candidate:
+    view = views[name]
+    reference = (
+        views[drivers[name]].fault_onset if name in drivers else (view.fault_onset or view.onset or symptom_start)
+    )
+    fault_type, pinpoint, cause = _pinpoint(view, role, linked, reference, name in amplifiers, name in drivers)
+    supporting = [c.id for c in _cause_changes(view, linked, reference)]
+    supporting += [a.id for a in sorted(view.anomalies, key=lambda a: (-a.score, a.id))[:8]]
+    supporting += [t.id for t in view.trail]
+    if name in drivers:
+        supporting += [a.id for a in views[drivers[name]].anomalies[:4]]
+    contradicting = _contradicting(view, role, reference, callees, views)
+    return Candidate(
+        service=name,
+        score=round(score, 6),
+        fault_type=fault_type,
+        pinpoint=pinpoint,
+        statement=f"{name} is the likely root cause ({fault_type.value}, {role}): {cause}",
+        supporting=list(dict.fromkeys(supporting)),
+        contradicting=list(dict.fromkeys(contradicting)),
+    )
+
+
+def _cause_changes(view: ServiceView, linked: list[Evidence], reference: float | None) -> list[Evidence]:
+    """The service's changes that may explain the symptom: linked ones first, then deploys, flags and config in time,
+    each group nearest the onset first."""
+    limit = (reference or float("inf")) + ONSET_TOLERANCE_S
+    ahead = [
+        c
+        for c in linked
+        if c.data["onset"] <= limit and (reference is None or c.data["onset"] >= reference - LINK_LOOKBACK_S)
+    ]
+    timed = [c for c in _timed_changes(view, reference) if c not in ahead]
+    return sorted(ahead, key=lambda c: -c.data["onset"]) + sorted(timed, key=lambda c: -c.data["onset"])
+
+
+def _pinpoint(
+    view: ServiceView, role: str, linked: list[Evidence], reference: float | None, amplifier: bool, driver: bool
+) -> tuple[FaultType, Pinpoint, str]:
+    changes = _cause_changes(view, linked, reference)
+    if changes:
+        change = changes[0]
+        kind = str(change.data.get("change_kind", "deploy"))
+        fault = {"feature_flag": FaultType.feature_flag, "config": FaultType.config_change}.get(
+            kind, FaultType.bad_deploy
+        )
+        if amplifier and any(a.data.get("family") == "retry" for a in view.anomalies):
+            fault = FaultType.retry_storm
+        elif driver and "migration" in str(change.data.get("diff", "")).lower() + " ".join(
+            str(c.data.get("diff", "")).lower() for c in view.changes
+        ):
+            fault = FaultType.data_corruption
+        pin_kind = "feature_flag" if kind == "feature_flag" else "config" if kind == "config" else "change"
+        ref = str(change.data.get("signal") or change.id)
+        return fault, Pinpoint(kind=pin_kind, ref=ref, detail=change.summary), change.summary
+    resources = sorted(
+        (a for a in view.faults if a.data.get("family") in ("resource", "availability")),
+        key=lambda a: (a.data["onset"], -a.score),
+    )
+    if resources:
+        top = resources[0]
+        metric = str(top.data.get("metric", ""))
+        fault = next(
+            (f for words, f in RESOURCE_FAULTS if any(w in metric.lower() for w in words)),
+            FaultType.resource_exhaustion,
+        )
+        return fault, Pinpoint(kind="resource", ref=metric, detail=top.summary), top.summary
+    origins = sorted((a for a in view.anomalies if a.data.get("family") == "error_origin"), key=lambda a: -a.score)
+    if origins:
+        top = origins[0]
+        fault = FaultType.third_party_change if role == "frontier" else FaultType.exception
+        return (
+            fault,
+            Pinpoint(kind="operation", ref=str(top.data.get("operation", "")), detail=top.summary),
+            top.summary,
+        )
+    if view.faults:
+        top = max(view.faults, key=lambda a: a.score)
+        fault = FaultType.exception if top.data.get("family") == "log_error" else FaultType.unknown
+        return fault, Pinpoint(kind="unknown", ref=str(top.data.get("signal", "")), detail=top.summary), top.summary
+    return FaultType.unknown, Pinpoint(), "changed, but shows no anomaly of its own"
+
+
+def _contradicting(
+    view: ServiceView,
+    role: str,
+    reference: float | None,
+    callees: dict[str, set[str]],
+    views: dict[str, ServiceView],
+) -> list[str]:
+    """Evidence against: a dependency that was in trouble first, changes that came after the onset."""
+    against: list[str] = []
+    onset = view.fault_onset or view.onset
+    if onset is not None:
+        for callee in sorted(callees.get(view.name, ())):
+            other = views.get(callee)
+            if other and other.faults and (other.fault_onset or 0) <= onset + ONSET_TOLERANCE_S:
+                against += [a.id for a in other.faults[:2]]
+    if reference is not None:
+        against += [c.id for c in view.changes if c.data["onset"] > reference + ONSET_TOLERANCE_S]
+    if role == "quiet_change":
+        against += [c.id for c in view.changes[:3]]  # changed, yet nothing on it moved
+    return against

@@ -1,0 +1,214 @@
+"""provide_runtime_context for a ticket: onsets of every series and error template over the ticket's window, the
+log lines that carry the ticket's identifiers, and the trace operations where errors begin."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from typing import Any
+
+from agents.analysis.metric_kinds import is_fault, metric_family
+from agents.analysis.onsets import REFERENCE_POINTS, log_onsets, metric_onsets
+from agents.collector.common import Collected, window_args
+from agents.evidence import from_result
+from agents.services import NodeServices
+from graphs.contracts import (
+    Capability,
+    CapabilityTask,
+    Evidence,
+    EvidenceKind,
+    InvestigationRequest,
+    LogLine,
+    MetricSeries,
+    Span,
+    TimeWindow,
+)
+from tools.gateway.models import ToolResult
+
+MAX_ID_LINES = 200
+MIN_ORIGIN_ERRORS = 3
+ORIGIN_RATIO = 3.0
+
+
+async def ticket_runtime_context(
+    task: CapabilityTask, request: InvestigationRequest, services: NodeServices
+) -> Collected:
+    gateway = services.gateway
+    window = task.scope.window
+    ids = [i for i in task.scope.identifiers.get("id", [])]
+    calls = [
+        gateway.call("log-system", "query_metrics", window_args(window)),
+        gateway.call("log-system", "query_logs", window_args(window, level="WARN", limit=200_000)),
+        gateway.call("log-system", "query_traces", window_args(window, limit=500_000)),
+        *(gateway.call("log-system", "query_logs", window_args(window, contains=i, limit=MAX_ID_LINES)) for i in ids),
+    ]
+    metrics, logs, traces, *by_id = await asyncio.gather(*calls)
+    out = Collected(Capability.provide_runtime_context)
+    series = [MetricSeries.model_validate(s) for s in (out.payload(metrics, "metrics", window) or {}).get("series", [])]
+    lines = [
+        LogLine.model_validate(x) for x in (out.payload(logs, "warning and error logs", window) or {}).get("lines", [])
+    ]
+    spans = [Span.model_validate(x) for x in (out.payload(traces, "traces", window) or {}).get("spans", [])]
+    out.evidence += await asyncio.to_thread(_metric_evidence, series, metrics, window)
+    start = min([x.timestamp for x in lines], default=window.start.timestamp())
+    out.evidence += await asyncio.to_thread(_log_evidence, lines, start, logs, window)
+    out.evidence += _origin_evidence(spans, traces, window)
+    trail: dict[str, list[tuple[str, LogLine]]] = defaultdict(list)
+    for identifier, result in zip(ids, by_id, strict=True):
+        for raw in (out.payload(result, f"log lines with {identifier}", window) or {}).get("lines", []):
+            line = LogLine.model_validate(raw)
+            trail[line.service].append((identifier, line))
+    out.evidence += [_trail_evidence(service, hits, by_id[0], window) for service, hits in sorted(trail.items())]
+    return out
+
+
+def _metric_evidence(series: list[MetricSeries], result: ToolResult, window: TimeWindow) -> list[Evidence]:
+    """One item per (service, metric): the earliest onset over its instances and the strongest move."""
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in metric_onsets(series):
+        grouped[(row["service"], row["metric"])].append(row)
+    evidence = []
+    for (service, metric), rows in sorted(grouped.items()):
+        first = min(rows, key=lambda r: (r["onset"], -r["z"]))
+        family = metric_family(metric)
+        evidence.append(
+            from_result(
+                Capability.provide_runtime_context,
+                result,
+                kind=EvidenceKind.metric_anomaly,
+                key=("onset", service, metric),
+                summary=(
+                    f"{metric} of {service} {'rose' if first['direction'] > 0 else 'fell'} from {first['before']:.4g} "
+                    f"to {first['peak']:.4g} (robust z {max(r['z'] for r in rows):.1f}) on "
+                    f"{len(rows)} instance(s) from {_clock(first['onset'])}"
+                ),
+                service=service,
+                window=window,
+                data={
+                    "detector": "onset",
+                    "family": family,
+                    "fault": is_fault(family, first["direction"]),
+                    "metric": metric,
+                    "signal": metric,
+                    "direction": first["direction"],
+                    "onset": first["onset"],
+                    "instances": sorted(r["instance"] for r in rows),
+                    "before": first["before"],
+                    "peak": first["peak"],
+                },
+                score=max(r["z"] for r in rows),
+            )
+        )
+    return evidence
+
+
+def _log_evidence(lines: list[LogLine], start: float, result: ToolResult, window: TimeWindow) -> list[Evidence]:
+    evidence = []
+    for row in sorted(log_onsets(lines, start), key=lambda r: (r["service"], r["onset"], r["template"])):
+        error = row["level"] in ("ERROR", "FATAL", "CRITICAL")
+        evidence.append(
+            from_result(
+                Capability.provide_runtime_context,
+                result,
+                kind=EvidenceKind.log_pattern,
+                key=("onset", row["service"], row["template"]),
+                summary=f"{row['service']}: {row['lines']} {row['level']} lines from {_clock(row['onset'])}: "
+                f"{row['message'][:200]}",
+                service=row["service"],
+                window=window,
+                data={
+                    "detector": "onset",
+                    "family": "log_error" if error else "log_warn",
+                    "fault": True,
+                    "error": error,
+                    "change": "surge",
+                    "template": row["template"],
+                    "signal": row["template"],
+                    "message": row["message"],
+                    "lines": row["lines"],
+                    "onset": row["onset"],
+                },
+                score=row["z"],
+            )
+        )
+    return evidence
+
+
+def _origin_evidence(spans: list[Span], result: ToolResult, window: TimeWindow) -> list[Evidence]:
+    """Operations whose errors are their own (no erring child), when they err more than at the window's start."""
+    if not spans:
+        return []
+    erring_parents = {(s.trace_id, s.parent_id) for s in spans if s.error and s.parent_id}
+    start = min(s.start for s in spans)
+    split = start + REFERENCE_POINTS * 60.0
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # calls/errors before, after
+    first_error: dict[tuple[str, str], float] = {}
+    for span in spans:
+        key = (span.service, span.operation)
+        own = span.error and (span.trace_id, span.span_id) not in erring_parents
+        slot = 0 if span.start <= split else 2
+        counts[key][slot] += 1
+        if own:
+            counts[key][slot + 1] += 1
+            if span.start > split:
+                first_error[key] = min(first_error.get(key, span.start), span.start)
+    evidence = []
+    for (service, operation), (calls_before, errors_before, calls_after, errors_after) in sorted(counts.items()):
+        rate_before = errors_before / calls_before if calls_before else 0.0
+        rate_after = errors_after / calls_after if calls_after else 0.0
+        if errors_after < MIN_ORIGIN_ERRORS or rate_after < ORIGIN_RATIO * rate_before + 0.01:
+            continue
+        evidence.append(
+            from_result(
+                Capability.provide_runtime_context,
+                result,
+                kind=EvidenceKind.trace_anomaly,
+                key=("origin", service, operation),
+                summary=f"errors start in {service} {operation}: {rate_after:.0%} of calls (before {rate_before:.0%})",
+                service=service,
+                window=window,
+                data={
+                    "detector": "onset",
+                    "family": "error_origin",
+                    "fault": True,
+                    "operation": operation,
+                    "signal": operation,
+                    "onset": first_error.get((service, operation)),
+                    "error_rate": round(rate_after, 4),
+                },
+                score=min(50.0, 10.0 * rate_after / max(rate_before, 0.01)),
+            )
+        )
+    return evidence
+
+
+def _trail_evidence(service: str, hits: list[tuple[str, LogLine]], result: ToolResult, window: TimeWindow) -> Evidence:
+    errors = [line for _, line in hits if line.level.upper() in ("ERROR", "FATAL", "CRITICAL")]
+    found = sorted({identifier for identifier, _ in hits})
+    sample = (errors or [line for _, line in hits])[0]
+    return from_result(
+        Capability.provide_runtime_context,
+        result,
+        kind=EvidenceKind.log_pattern,
+        key=("trail", service),
+        summary=f"{service} logged {len(hits)} lines with the ticket's ids ({', '.join(found[:4])}), "
+        f"{len(errors)} errors, e.g. {sample.message[:160]}",
+        service=service,
+        window=window,
+        data={
+            "detector": "identifier",
+            "family": "identifier",
+            "identifiers": found,
+            "lines": len(hits),
+            "error_lines": len(errors),
+            "samples": [line.message[:300] for line in (errors or [h for _, h in hits])[:3]],
+            "onset": min(line.timestamp for _, line in hits),
+            "signal": "ticket identifiers",
+        },
+    )
+
+
+def _clock(epoch: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, UTC).strftime("%H:%M")

@@ -1,0 +1,82 @@
+"""`production-master eval nezha|scenarios`: run evaluations on past incidents through the full graph."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli.common import UserError, console
+
+eval_app = typer.Typer(help="Evaluations on past incidents, through the full graph.", no_args_is_help=True)
+
+
+@eval_app.command("nezha")
+def nezha(
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="A directory with the Nezha dataset's layout.")],
+    system: Annotated[str, typer.Option("--system", help="trainticket | onlineboutique.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for results.json and summary.json/md.")],
+    day: Annotated[list[str], typer.Option("--day", help="Only this day (repeatable).")] = [],  # noqa: B006
+    cases: Annotated[int | None, typer.Option("--cases", help="Only the first N faults.")] = None,
+    audit: Annotated[bool, typer.Option("--audit/--no-audit", help="Keep the audit trail (on by default).")] = True,
+) -> None:
+    """One investigation per labelled fault; labels are read only by the scorer."""
+    from evals.nezha.runner import run_nezha_eval
+    from graphs.settings import Settings
+
+    if system not in ("trainticket", "onlineboutique"):
+        raise UserError(f"--system {system!r}: use trainticket or onlineboutique")
+    if not data_dir.is_dir():
+        raise UserError(f"--data-dir {data_dir} is not a directory")
+    if cases is not None and cases < 1:
+        raise UserError("--cases must be at least 1")
+    settings = Settings(audit="jsonl" if audit else "off")
+    try:
+        summary = asyncio.run(
+            run_nezha_eval(data_dir, system, out, days=day or None, limit=cases, settings=settings)  # type: ignore[arg-type]
+        )
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    _print(summary, out)
+
+
+@eval_app.command("scenarios")
+def scenarios(
+    out: Annotated[Path, typer.Option("--out", help="Directory for results.json and summary.json/md.")],
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Scenario worlds (the bundled ones if absent).")
+    ] = None,
+    name: Annotated[list[str], typer.Option("--scenario", help="Only this scenario (repeatable).")] = [],  # noqa: B006
+) -> None:
+    """One investigation per scenario world, from its ticket; truth files are read only by the scorer."""
+    from evals.scenarios.runner import run_scenarios_eval
+
+    if directory is not None and not directory.is_dir():
+        raise UserError(f"--dir {directory} is not a directory")
+    try:
+        summary = asyncio.run(run_scenarios_eval(out, root=directory, names=name or None))
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    _print(summary, out)
+
+
+def _print(summary: dict, out: Path) -> None:
+    keys = (
+        "cases",
+        "as_at_1",
+        "as_at_3",
+        "as_at_5",
+        "fault_type_at_1",
+        "pinpoint_at_1",
+        "median_seconds",
+        "p95_seconds",
+        "peak_rss_mb",
+        "peak_children_rss_mb",
+    )
+    for key in keys:
+        if key in summary:
+            value = summary[key]
+            console.print(f"{key:22} {value:.3f}" if isinstance(value, float) else f"{key:22} {value}")
+    console.print(f"wrote {out / 'summary.json'}, {out / 'summary.md'}, {out / 'results.json'}")

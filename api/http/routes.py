@@ -1,0 +1,121 @@
+"""Our REST routes: webhooks, investigations, approvals and feedback. Every one needs a tenant API key."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, HTTPException, Request
+
+from api.http import investigations, signatures, webhooks
+from api.http.deps import ContextDep, TenantDep
+from api.http.metrics import FEEDBACK, WEBHOOKS
+from api.http.models import (
+    Accepted,
+    Approval,
+    ErrorBody,
+    Feedback,
+    FeedbackRecorded,
+    InvestigationView,
+    StartInvestigation,
+    WebhookAccepted,
+)
+from graphs.contracts import InvestigationRequest
+
+ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 404, 409, 422)}
+router = APIRouter(prefix="/v1", responses=ERRORS)
+FEEDBACK_STREAM = "pm:feedback:{tenant}"
+
+
+async def _deliver(
+    ctx: ContextDep, tenant: str, vendor: str, request: Request, parsed: tuple[list[InvestigationRequest], int]
+) -> WebhookAccepted:
+    try:
+        signatures.verify(vendor, request.headers, await request.body(), await _secret(tenant))
+    except signatures.SignatureError as error:
+        WEBHOOKS.labels(vendor=vendor, outcome="bad_signature").inc()
+        raise HTTPException(status_code=401, detail=str(error)) from None
+    requests, ignored = parsed
+    accepted = [await investigations.start_or_attach(ctx, r) for r in requests]
+    WEBHOOKS.labels(vendor=vendor, outcome="accepted").inc()
+    return WebhookAccepted(investigations=accepted, ignored=ignored)
+
+
+async def _secret(tenant: str) -> str | None:
+    from api.auth.hook import tenant_store
+
+    return await tenant_store().webhook_secret(tenant)
+
+
+@router.post("/webhooks/alertmanager", status_code=202, tags=["Webhooks"])
+async def alertmanager(
+    payload: webhooks.AlertmanagerPayload, request: Request, tenant: TenantDep, ctx: ContextDep
+) -> WebhookAccepted:
+    """Alertmanager webhook v4 (configure `http_config.authorization.credentials` with the API key)."""
+    parsed = webhooks.from_alertmanager(payload, tenant=tenant, source="alertmanager")
+    return await _deliver(ctx, tenant, "alertmanager", request, parsed)
+
+
+@router.post("/webhooks/grafana", status_code=202, tags=["Webhooks"])
+async def grafana(
+    payload: webhooks.AlertmanagerPayload, request: Request, tenant: TenantDep, ctx: ContextDep
+) -> WebhookAccepted:
+    """Grafana alerting webhook contact point; an `X-Grafana-Alerting-Signature` HMAC is verified when sent."""
+    parsed = webhooks.from_alertmanager(payload, tenant=tenant, source="grafana")
+    return await _deliver(ctx, tenant, "grafana", request, parsed)
+
+
+@router.post("/webhooks/pagerduty", status_code=202, tags=["Webhooks"])
+async def pagerduty(
+    payload: webhooks.PagerDutyPayload, request: Request, tenant: TenantDep, ctx: ContextDep
+) -> WebhookAccepted:
+    """PagerDuty v3 webhook; `X-PagerDuty-Signature` (v1=HMAC-SHA256) is verified when sent."""
+    return await _deliver(ctx, tenant, "pagerduty", request, webhooks.from_pagerduty(payload, tenant=tenant))
+
+
+@router.post("/webhooks/jira", status_code=202, tags=["Webhooks"])
+async def jira(payload: webhooks.JiraPayload, request: Request, tenant: TenantDep, ctx: ContextDep) -> WebhookAccepted:
+    """Jira issue webhook; `X-Hub-Signature` (sha256=HMAC) is verified when sent."""
+    return await _deliver(ctx, tenant, "jira", request, webhooks.from_jira(payload, tenant=tenant))
+
+
+@router.post("/investigations", status_code=202, tags=["Investigations"])
+async def start_investigation(body: StartInvestigation, tenant: TenantDep, ctx: ContextDep) -> Accepted:
+    """Start an investigation in the background; answers 202 with its thread id."""
+    request = InvestigationRequest(source="api", tenant=tenant, **body.model_dump(exclude_none=True))
+    return await investigations.start_or_attach(ctx, request)
+
+
+@router.get("/investigations/{investigation_id}", tags=["Investigations"])
+async def get_investigation(investigation_id: str, tenant: TenantDep, ctx: ContextDep) -> InvestigationView:
+    """Status, pending approvals and (when done) the report; another tenant's investigation answers 404."""
+    try:
+        return await investigations.view(ctx, tenant, investigation_id)
+    except investigations.InvestigationNotFound:
+        raise HTTPException(status_code=404, detail=f"investigation {investigation_id} not found") from None
+
+
+@router.post("/investigations/{investigation_id}/approval", status_code=202, tags=["Investigations"])
+async def approve(investigation_id: str, body: Approval, tenant: TenantDep, ctx: ContextDep) -> Accepted:
+    """Approve or reject the proposed actions an investigation waits on (resumes its interrupt)."""
+    try:
+        return await investigations.resume(ctx, tenant, investigation_id, body.model_dump())
+    except investigations.InvestigationNotFound:
+        raise HTTPException(status_code=404, detail=f"investigation {investigation_id} not found") from None
+    except ValueError as error:
+        raise HTTPException(status_code=409, detail=str(error)) from None
+
+
+@router.post("/feedback", status_code=201, tags=["Feedback"])
+async def feedback(body: Feedback, tenant: TenantDep, ctx: ContextDep) -> FeedbackRecorded:
+    """Record whether a report's root cause was correct; kept in the tenant's Redis stream."""
+    try:
+        await investigations.view(ctx, tenant, body.investigation_id)
+    except investigations.InvestigationNotFound:
+        raise HTTPException(status_code=404, detail=f"investigation {body.investigation_id} not found") from None
+    entry = {"event": json.dumps(body.model_dump())}
+    entry_id = await ctx.redis.xadd(FEEDBACK_STREAM.format(tenant=tenant), entry, maxlen=100_000, approximate=True)
+    FEEDBACK.labels(verdict=body.verdict).inc()
+    return FeedbackRecorded(investigation_id=body.investigation_id, verdict=body.verdict, id=str(entry_id))
+
+
+__all__ = ["router"]

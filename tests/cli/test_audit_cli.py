@@ -1,0 +1,83 @@
+"""Audit trail, lineage, bundles, replay and the postmortem, as a user drives them from the shell."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def pm(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli.main", *args],
+        cwd=cwd,
+        env={**os.environ, "LANGSMITH_TRACING": "false", "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
+@pytest.fixture(scope="module")
+def investigated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    cwd = tmp_path_factory.mktemp("audited")
+    result = pm("investigate", "--alert", "checkout p95 latency above 2s", "--out", "out", "-q", cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return cwd, result.stdout.splitlines()[0].split()[1]
+
+
+def test_the_chain_verifies_and_a_one_byte_edit_is_caught(investigated: tuple[Path, str], tmp_path: Path) -> None:
+    cwd, thread = investigated
+    ok = pm("audit", "verify", thread, cwd=cwd)
+    assert ok.returncode == 0 and "intact" in ok.stdout
+    log = next((cwd / ".production-master" / "audit").rglob(f"*{thread}*.jsonl"))
+    original = log.read_bytes()
+    try:
+        at = original.index(b'"inventory"') + 2
+        log.write_bytes(original[:at] + b"X" + original[at + 1 :])
+        tampered = pm("audit", "verify", thread, cwd=cwd)
+        assert tampered.returncode == 1 and "intact" not in tampered.stdout
+    finally:
+        log.write_bytes(original)
+
+
+def test_explain_walks_from_the_root_cause_to_the_raw_response(investigated: tuple[Path, str]) -> None:
+    cwd, thread = investigated
+    result = pm("audit", "explain", thread, "--claim", "0", cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((cwd / "out" / "report.json").read_text())
+    first = report["root_cause"]["evidence_ids"][0]
+    assert first in result.stdout and "tool call" in result.stdout and "response sha256" in result.stdout
+    assert pm("audit", "explain", thread, "--claim", "99", cwd=cwd).returncode == 2
+
+
+def test_a_bundle_replays_to_the_same_verdict_and_a_policy_change_shows(
+    investigated: tuple[Path, str], tmp_path: Path
+) -> None:
+    cwd, thread = investigated
+    bundle = tmp_path / "b.tar.gz"
+    exported = pm("bundle", "export", thread, "-o", str(bundle), cwd=cwd)
+    assert exported.returncode == 0, exported.stderr
+    same = pm("replay", str(bundle), cwd=tmp_path)
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert "same verdict" in same.stdout
+    strict = tmp_path / "strict.yaml"
+    strict.write_text("confirm_threshold: 0.999\n")
+    changed = pm("replay", str(bundle), "--config", str(strict), cwd=tmp_path)
+    assert changed.returncode == 0 and "status: confirmed -> unconfirmed" in changed.stdout
+
+
+def test_the_html_postmortem_draws_the_anomalous_metrics(investigated: tuple[Path, str], tmp_path: Path) -> None:
+    cwd, thread = investigated
+    out = tmp_path / "r.html"
+    result = pm("report", thread, "--format", "html", "-o", str(out), cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    html = out.read_text()
+    assert html.count("<svg") >= 2 and "inventory" in html and "deploy-7790" in html
+    assert pm("report", thread, "--format", "pdf", cwd=cwd).returncode == 2
