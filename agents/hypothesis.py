@@ -28,7 +28,7 @@ async def hypothesis(state: dict[str, Any], config: RunnableConfig) -> dict[str,
     """The engine always ranks; the tier in force (a model, when the router granted one) refines and adds."""
     evidence = [Evidence.model_validate(e) for e in state.get("evidence", [])]
     candidates = rank_candidates(evidence, topology(evidence))
-    hypotheses = engine_hypotheses(candidates, {e.id for e in evidence})
+    hypotheses = with_history(engine_hypotheses(candidates, {e.id for e in evidence}), evidence)
     router = get_router(config)
     hypotheses, decisions = await _at_tier(router, state, evidence, candidates, hypotheses)
     return {
@@ -51,6 +51,24 @@ def engine_hypotheses(candidates: list[Candidate], known: set[str]) -> list[Hypo
         )
         for rank, c in enumerate(candidates[:MAX_HYPOTHESES], start=1)
     ]
+
+
+def with_history(hypotheses: list[Hypothesis], evidence: list[Evidence]) -> list[Hypothesis]:
+    """A similar past incident with the same verified cause is cited and named: a prior, never a score."""
+    history = [e for e in evidence if e.kind is EvidenceKind.history and e.service]
+    out = []
+    for h in hypotheses:
+        same = [e for e in history if e.service == h.service]
+        if same:
+            past = ", ".join(str(e.data.get("incident_id")) for e in same)
+            h = h.model_copy(
+                update={
+                    "supporting": [*h.supporting, *(e.id for e in same)],
+                    "statement": f"{h.statement} (a similar past incident had the same verified cause: {past})",
+                }
+            )
+        out.append(h)
+    return out
 
 
 async def _at_tier(

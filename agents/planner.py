@@ -54,6 +54,7 @@ def first_sweep(request: InvestigationRequest, scope: Scope, release_lookback_mi
         _task(Capability.provide_dependency_context, scope, "who calls whom, to tell causes from symptoms", 0),
         _task(Capability.provide_release_context, release_scope, "deploys, commits, flags and config before onset", 0),
         _task(Capability.provide_team_context, scope, "what people said about it (a lead, never proof)", 0),
+        _task(Capability.provide_history_context, scope, "similar past incidents and their verified causes", 0),
     ]
     if ticket:
         tasks.insert(0, _task(Capability.provide_bug_context, scope, "identifiers, times and errors of the ticket", 0))

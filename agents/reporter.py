@@ -42,6 +42,8 @@ async def reporter(state: dict[str, Any], config: RunnableConfig) -> dict[str, A
     if top is not None:
         found = await services.gateway.call("service-registry", "resolve_service", {"name": top.service})
         owner = ((found.data or {}).get("service") or {}).get("owner") if found.ok else None
+    graph = services.extras.get("dependency_graph")
+    blast = sorted(await graph.blast_radius(top.service)) if graph is not None and top is not None else []
     report = build_report(
         investigation_id=state.get("investigation_id", ""),
         request=request,
@@ -54,6 +56,7 @@ async def reporter(state: dict[str, Any], config: RunnableConfig) -> dict[str, A
         seconds=time.time() - state.get("started_at", time.time()),
         iterations=state.get("iteration", 1),
         owner=owner,
+        blast_radius=blast,
     )
     return {"report": report.model_dump(mode="json"), "actions": [a.model_dump(mode="json") for a in report.actions]}
 
@@ -71,6 +74,7 @@ def build_report(
     seconds: float,
     iterations: int,
     owner: str | None,
+    blast_radius: list[str] | None = None,
 ) -> Report:
     top = hypotheses[0] if hypotheses else None
     confirmed = verdict is not None and verdict.status is VerdictStatus.confirmed
@@ -81,6 +85,8 @@ def build_report(
             pinpoint=top.pinpoint,
             statement=top.statement,
             evidence_ids=top.supporting,
+            owner=owner,
+            blast_radius=blast_radius or [],
         )
         if top
         else None
@@ -96,7 +102,7 @@ def build_report(
         verdicts=verdicts,
         timeline=timeline(evidence, top),
         evidence=evidence,
-        actions=proposed_actions(top, owner) if top else [],
+        actions=proposed_actions(top, owner, evidence) if top else [],
         routing_log=routing,
         cost=Cost(
             usd=sum(r.cost_usd for r in routing),
@@ -137,16 +143,32 @@ def timeline(evidence: list[Evidence], top: Hypothesis | None) -> list[TimelineE
     return sorted(entries, key=lambda t: t.at)[:30]
 
 
-def proposed_actions(top: Hypothesis, owner: str | None) -> list[ProposedAction]:
+def proposed_actions(
+    top: Hypothesis, owner: str | None, evidence: list[Evidence] | None = None
+) -> list[ProposedAction]:
+    """The fix plan: the change to roll back, the flag to turn off or the config key to restore, with its steps."""
     kind = ACTION_FOR_PINPOINT.get(top.pinpoint.kind)
     if kind is None:
         return []
     ref = top.pinpoint.ref
+    change = _change_named(ref, evidence or [])
+    was = f" ({change.data.get('title')})" if change is not None and change.data.get("title") else ""
+    who = f"Tell {owner}, the owner of {top.service}" if owner else f"Find the owner of {top.service}"
     steps = {
-        "rollback": [f"Roll {top.service} back to the version before {ref}", "Watch the alerting metric recover"],
-        "toggle_off": [f"Turn feature flag {ref} off (or back to its previous rollout)", "Watch errors recover"],
-        "config_revert": [f"Revert config key {ref} of {top.service} to its previous value", "Watch errors recover"],
+        "rollback": [
+            f"Roll {top.service} back to the version before {ref}{was} (or revert {ref} and deploy)",
+            "Watch the symptom's error rate and latency return to their usual level",
+        ],
+        "toggle_off": [
+            f"Turn feature flag {ref} off (or back to its previous rollout){was}",
+            "Watch the errors of the affected cohort stop",
+        ],
+        "config_revert": [
+            f"Restore config key {ref} of {top.service} to its previous value{was}",
+            "Watch the symptom recover",
+        ],
     }[kind]
+    steps = [who, *steps, "Keep the change off until a fix is reviewed; write down what the evidence showed"]
     return [
         ProposedAction(
             id=f"act-{kind}-{ref}",
@@ -157,3 +179,15 @@ def proposed_actions(top: Hypothesis, owner: str | None) -> list[ProposedAction]
             steps=steps,
         )
     ]
+
+
+def _change_named(ref: str, evidence: list[Evidence]) -> Evidence | None:
+    """The change evidence a pinpoint names (by flag or config key, commit, PR or deploy id)."""
+    for item in evidence:
+        if item.kind is EvidenceKind.change and ref in (
+            item.data.get("signal"),
+            item.data.get("ref"),
+            item.data.get("id"),
+        ):
+            return item
+    return None

@@ -29,6 +29,7 @@ def render_markdown(report: Report) -> str:
             "",
             f"- Pinpoint: {rc.pinpoint.kind} `{rc.pinpoint.ref}` {rc.pinpoint.detail}".rstrip(),
             f"- Evidence: {_cite(rc.evidence_ids)}",
+            f"- Owner: {rc.owner or 'unknown'}; blast radius: {', '.join(rc.blast_radius) or 'none known'}",
             "",
         ]
     if report.verdicts:

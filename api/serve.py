@@ -21,6 +21,8 @@ import httpx
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 AEGRA_CONFIG = REPO_ROOT / "aegra.json"
+SLACK_ROUTING = REPO_ROOT / "api" / "slack" / "routing.yaml"
+SLACK_MCP_SERVERS = REPO_ROOT / "api" / "slack" / "mcp-servers.json"
 
 
 class ServeError(RuntimeError):
@@ -57,9 +59,16 @@ def instance_env(
             "PM_SERVICE_TOKEN": service_token,
             "LOG_LEVEL": env.get("LOG_LEVEL", "WARNING"),
             "ENABLE_PROMETHEUS_METRICS": "false",  # /metrics is ours (it includes the runtime's counters)
+            "PM_EFFECTS_STORE": "redis",  # once-only posts, shared by the instances
+            "PM_GATEWAY_STATE": "redis",  # rate-limit buckets and breakers, shared by the instances
+            "PM_PYTHON": sys.executable,  # the Slack MCP server's interpreter (api/slack/mcp-servers.json)
+            "PM_REPO_ROOT": str(REPO_ROOT),
         }
     )
     env.update(extra or {})
+    if env.get("PM_SLACK_BOT_TOKEN"):  # the publish node posts to Slack through the gateway's Slack provider
+        env.setdefault("PM_ROUTING_TABLE", str(SLACK_ROUTING))
+        env.setdefault("PM_MCP_SERVERS_FILE", str(SLACK_MCP_SERVERS))
     return env
 
 

@@ -289,6 +289,8 @@ class RootCause(Contract):
     pinpoint: Pinpoint
     statement: str
     evidence_ids: list[str]
+    owner: str | None = None
+    blast_radius: list[str] = Field(default_factory=list, description="Services that depend on it, transitively.")
 
 
 class RankedService(Contract):

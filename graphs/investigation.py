@@ -1,4 +1,5 @@
-"""The investigation graph: intake -> planner -> collect (fan-out) -> hypothesis -> verifier -> reporter."""
+"""The investigation graph: intake -> planner -> collect (fan-out) -> hypothesis -> verifier -> reporter -> publish
+-> approval (an interrupt while proposed actions wait)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ from agents.collector import collect
 from agents.hypothesis import hypothesis
 from agents.intake import intake
 from agents.planner import planner
+from agents.publish import publish
 from agents.reporter import reporter
 from agents.router import after_escalation, escalate, get_router, needs_escalation, pending_grant
 from agents.verifier import verifier
 from graphs.instrument import instrument
 from graphs.state import InvestigationInput, InvestigationState
 
-NODES = ("intake", "planner", "collect", "hypothesis", "verifier", "escalate", "reporter", "approval")
+NODES = ("intake", "planner", "collect", "hypothesis", "verifier", "escalate", "reporter", "publish", "approval")
 
 
 def fan_out(state: InvestigationState) -> list[Send] | Literal["reporter", "hypothesis"]:
@@ -47,6 +49,7 @@ def build_graph() -> StateGraph:
     builder.add_node("verifier", instrument("verifier", verifier))
     builder.add_node("escalate", instrument("escalate", escalate))
     builder.add_node("reporter", instrument("reporter", reporter))
+    builder.add_node("publish", instrument("publish", publish))
     builder.add_node("approval", instrument("approval", approval))
     builder.add_edge(START, "intake")
     builder.add_edge("intake", "planner")
@@ -55,7 +58,8 @@ def build_graph() -> StateGraph:
     builder.add_edge("hypothesis", "verifier")
     builder.add_conditional_edges("verifier", after_verdict, ["reporter", "escalate"])
     builder.add_conditional_edges("escalate", after_escalation, ["planner", "reporter"])
-    builder.add_edge("reporter", "approval")
+    builder.add_edge("reporter", "publish")  # the report goes back where the request came from, once
+    builder.add_edge("publish", "approval")
     builder.add_edge("approval", END)
     return builder
 

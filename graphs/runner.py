@@ -10,6 +10,8 @@ from typing import Any
 from langgraph.types import Command
 from pydantic import BaseModel, ConfigDict
 
+from agents.collector.context import GRAPH_KEY
+from agents.collector.history import MEMORY_KEY
 from agents.services import SERVICES_KEY, NodeServices
 from graphs.contracts import InvestigationRequest, Report
 from graphs.instrument import AUDIT_LOG_KEY, open_audit_log
@@ -18,6 +20,8 @@ from graphs.settings import Settings
 from graphs.tracing import with_trace_context
 from memory.audit import AuditTrail, bind_trail, record_tool_result
 from memory.checkpointers import open_checkpointer
+from memory.depgraph import open_dependency_graph
+from memory.incidents import open_incident_memory
 from tools.gateway.gateway import Gateway
 from tools.telemetry import investigation_span
 
@@ -87,13 +91,22 @@ class InvestigationSession:
         return bool(snapshot.values)
 
 
+def has_incident_memory(settings: Settings) -> bool:
+    """A server store, or an embedded one that feedback has written to (a fresh install pays nothing)."""
+    return settings.incident_memory != "embedded" or (settings.home / "incidents").exists()
+
+
 @asynccontextmanager
 async def open_session(settings: Settings, *, gateway: Gateway | None = None) -> AsyncIterator[InvestigationSession]:
     async with AsyncExitStack() as stack:
         if gateway is None:
             gateway = await stack.enter_async_context(Gateway.from_settings(settings, on_call=record_tool_result))
         checkpointer = await stack.enter_async_context(open_checkpointer(settings))
-        services = NodeServices(settings=settings, gateway=gateway, extras={AUDIT_LOG_KEY: open_audit_log(settings)})
+        extras: dict[str, Any] = {AUDIT_LOG_KEY: open_audit_log(settings)}
+        extras[GRAPH_KEY] = await stack.enter_async_context(open_dependency_graph(settings))
+        if has_incident_memory(settings):
+            extras[MEMORY_KEY] = await stack.enter_async_context(open_incident_memory(settings))
+        services = NodeServices(settings=settings, gateway=gateway, extras=extras)
         yield InvestigationSession(services, checkpointer)
 
 

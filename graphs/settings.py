@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # audit trail: hash-chained events per investigation (JSONL files under home, or a Redis stream)
     audit: Literal["jsonl", "redis", "off"] = "jsonl"
 
+    # governed feedback: who may verify a report's root cause (their verdicts enter incident memory)
+    feedback_verifiers: list[str] = Field(default_factory=list)
+
     # checkpoints
     checkpointer: Literal["sqlite", "memory", "redis"] = "sqlite"
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -82,6 +85,12 @@ class Settings(BaseSettings):
     redact_patterns: list[str] = Field(
         default_factory=list, description="Extra regexes redacted from tool output before it enters state."
     )
+    gateway_state: Literal["local", "redis"] = Field(
+        "local", description="Rate-limit buckets and breaker state: in this process, or shared in Redis (redis_url)."
+    )
+
+    # once-only side effects (publishing the report): a SQLite file under home, or Redis shared by instances
+    effects_store: Literal["local", "redis"] = "local"
 
     @classmethod
     def settings_customise_sources(

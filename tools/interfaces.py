@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -187,6 +188,7 @@ class PostMessageIn(OpInput):
     channel: str
     text: str
     thread_id: str | None = None
+    blocks: list[dict[str, Any]] | None = Field(None, description="Block Kit, for providers that render it.")
 
 
 # --- service-registry ------------------------------------------------------------------------------

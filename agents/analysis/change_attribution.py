@@ -116,7 +116,9 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
         score = ROLE[role]
         notes[name].append(role)
         reference = _reference(name, views, drivers, symptom_start)
-        if _timed_changes(view, reference):
+        # a chain service is explained by trouble below it: only a change whose diff names the errors speaks for it
+        bonuses = ("linked_change",) if role == "chain" else tuple(BONUS)
+        if "timed_change" in bonuses and _timed_changes(view, reference):
             score += BONUS["timed_change"]
             notes[name].append("a change precedes the onset")
         if linked[name] and (
@@ -124,10 +126,10 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
         ):
             score += BONUS["linked_change"]
             notes[name].append("a change's diff names what the errors name")
-        if name in named and view.faults:
+        if "named_by_callers" in bonuses and name in named and view.faults:
             score += BONUS["named_by_callers"]
             notes[name].append("callers' errors name it")
-        if any(t.data.get("error_lines") for t in view.trail) and view.faults:
+        if "ticket_ids" in bonuses and any(t.data.get("error_lines") for t in view.trail) and view.faults:
             score += BONUS["ticket_ids"]
             notes[name].append("the ticket's ids appear in its errors")
         scores[name] = score
@@ -328,15 +330,19 @@ def _linked_changes(view: ServiceView, tokens: set[str]) -> list[Evidence]:
 
 
 def _named_by_callers(evidence: list[Evidence], views: dict[str, ServiceView]) -> set[str]:
-    """Services that other services' error messages name (`payments-api returned 500`, `cart-cache-1:6379`)."""
+    """Services that other services' error messages name first (`payments-api returned 500`, `cart-cache-1:6379`)."""
     named: set[str] = set()
     for item in evidence:
         if item.kind is not EvidenceKind.log_pattern or not item.data.get("error"):
             continue
         message = str(item.data.get("message", "")).lower()
+        positions = {}
         for name in views:
-            if name != item.service and re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w])", message):
-                named.add(name)
+            found = re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w])", message)
+            if name != item.service and found:
+                positions[name] = found.start()
+        if positions:  # the first name is who failed; later ones are context ("falling back to carts-db")
+            named.add(min(positions, key=lambda n: positions[n]))
     return named
 
 
@@ -362,17 +368,19 @@ def _reference(
 def _reward_earliest(
     scores: dict[str, float], roles: dict[str, str], views: dict[str, ServiceView], drivers: dict[str, str]
 ) -> None:
+    """Where a symptom may begin (not a chain service, explained below it), the earliest trouble of all counts."""
     onsets = {}
     for name, role in roles.items():
-        if ROLE[role] < ROLE["chain"]:
+        if ROLE[role] < ROLE["frontier"]:
             continue
         source = views[drivers[name]] if name in drivers else views[name]
         onset = source.fault_onset or source.onset
         if onset is not None:
             onsets[name] = onset
-    if len(onsets) < 2:
+    everyone = [v.fault_onset for v in views.values() if v.fault_onset is not None]
+    if not onsets or not everyone:
         return
-    first = min(onsets.values())
+    first = min(everyone)
     for name, onset in onsets.items():
         if onset <= first + ONSET_TOLERANCE_S:
             scores[name] += BONUS["earliest"]

@@ -13,6 +13,7 @@ _CHANGE_TYPES = {
     "config": FaultType.config_change,
 }
 CALM_CPU = 0.3  # a CPU signal weaker than this (strength 0..1) counts as calm
+LOG_FAMILIES = ("log_error", "log_break", "log_gone", "log_new", "log_framework_error", "log_surge")
 
 
 def classify(items: list[Evidence]) -> tuple[FaultType, Pinpoint, str]:
@@ -35,20 +36,13 @@ def classify(items: list[Evidence]) -> tuple[FaultType, Pinpoint, str]:
         if family and (family not in best or strength(item) > strength(best[family])):
             best[family] = item
     level = {family: strength(item) for family, item in best.items()}
-    logs = [best[f] for f in ("log_error", "log_new", "log_gone", "log_surge") if f in best]
+    logs = [best[f] for f in LOG_FAMILIES if f in best]
     cpu = level.get("cpu", 0.0)
     latency = max(level.get("inbound_latency", 0.0), level.get("server_latency", 0.0), level.get("self_latency", 0.0))
     if logs and max(strength(i) for i in logs) >= max(cpu, latency):
-        top = max(logs, key=strength)
-        statement = str(top.data.get("statement") or top.data.get("signal", ""))
-        fault = FaultType.exception if "log_error" in best else FaultType.return_value
-        return (
-            fault,
-            Pinpoint(kind="code" if top.data.get("statement") else "unknown", ref=statement, detail=top.summary),
-            top.summary,
-        )
+        return _from_logs(best)
     if cpu >= CALM_CPU and cpu >= 0.5 * latency:
-        top = best["cpu"]
+        top = _cpu_pinpoint(items, best["cpu"])
         return (
             FaultType.cpu_contention,
             Pinpoint(kind="resource", ref=str(top.data.get("signal", "")), detail=top.summary),
@@ -65,3 +59,26 @@ def classify(items: list[Evidence]) -> tuple[FaultType, Pinpoint, str]:
         top = max(items, key=lambda i: i.score)
         return FaultType.unknown, Pinpoint(kind="unknown", ref=str(top.data.get("signal", ""))), top.summary
     return FaultType.unknown, Pinpoint(), "no evidence"
+
+
+def _from_logs(best: dict[str, Evidence]) -> tuple[FaultType, Pinpoint, str]:
+    """A wrong return value takes the code's own failure branch (it logs an error of its own); an exception skips
+    the rest of the method (statements vanish) and leaves the logging to the framework or to nobody."""
+    own_error = best.get("log_error")
+    flow = best.get("log_break") or best.get("log_gone")
+    fault = FaultType.return_value if own_error else FaultType.exception
+    located = [i for i in (flow, own_error) if i is not None and "_" in str(i.data.get("statement", ""))]
+    top = located[0] if located else flow or own_error or max((best[f] for f in LOG_FAMILIES if f in best), key=strength)
+    statement = str(top.data.get("statement") or "")
+    ref = statement or str(top.data.get("signal", ""))
+    return fault, Pinpoint(kind="code" if statement else "unknown", ref=ref, detail=top.summary), top.summary
+
+
+def _cpu_pinpoint(items: list[Evidence], strongest: Evidence) -> Evidence:
+    """Usage against the pod's limit (a rate) says contention more plainly than absolute millicores."""
+    rates = [
+        i
+        for i in items
+        if evidence_family(i) == "cpu" and "rate" in str(i.data.get("signal", "")).lower() and strength(i) >= CALM_CPU
+    ]
+    return max(rates, key=strength) if rates else strongest

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 
+from agents.analysis.log_flows import bracket, detect_flow_breaks, trace_sets
 from agents.analysis.log_templates import TemplateIndex, statement_of
 from agents.analysis.metric_detector import symptom_start
 from agents.analysis.models import Finding, RuntimeTelemetry
-from graphs.contracts import EvidenceKind, LogLine
+from graphs.contracts import DependencyEdge, EvidenceKind, LogLine
 
 MIN_SCORE = 3.0
 MIN_EXPECTED_FOR_GONE = 5.0
@@ -21,19 +22,44 @@ def detect_log_patterns(t: RuntimeTelemetry) -> list[Finding]:
     split = symptom_start(t)
     end = (t.alert_at or t.window.end).timestamp() + 60.0
     symptom = [line for line in t.logs if split < line.timestamp <= end]
-    reference = t.baseline_logs or [line for line in t.logs if line.timestamp <= split]
+    # Yesterday's recording and the window's quiet minutes together: more of the usual workload's variety.
+    reference = t.baseline_logs + [line for line in t.logs if line.timestamp <= split]
     if not symptom or not reference:
         return []
     index = TemplateIndex()
     before = _counts(reference, index)
     after = _counts(symptom, index)
     onsets = _first_seen(symptom, index)
+    after_spans = [s for s in t.spans if split < s.start <= end]
+    before_spans = t.baseline_spans + [s for s in t.spans if s.start <= split]
+    after_traces = trace_sets(symptom, after_spans, index)
     findings: list[Finding] = []
     for service in sorted(set(before) | set(after)):
-        findings.extend(
-            _service_findings(service, before.get(service, Counter()), after.get(service, Counter()), onsets)
-        )
+        found = _service_findings(service, before.get(service, Counter()), after.get(service, Counter()), onsets)
+        for finding in found:
+            if finding.data["error"] and finding.data["change"] == "new" and finding.data["statement"]:
+                finding.data["statement"] = bracket(finding.signal, after_traces.get(service, {}))
+        findings.extend(found)
+    findings.extend(detect_flow_breaks(trace_sets(reference, before_spans, index), after_traces, onsets, downstream_of(t.edges)))
     return findings
+
+
+def downstream_of(edges: list[DependencyEdge]) -> dict[str, set[str]]:
+    """Every service each service reaches through its calls (transitively)."""
+    callees: dict[str, set[str]] = defaultdict(set)
+    for edge in edges:
+        if edge.caller != edge.callee:
+            callees[edge.caller].add(edge.callee)
+    reach: dict[str, set[str]] = {}
+    for service in list(callees):
+        seen, stack = set(), list(callees[service])
+        while stack:
+            other = stack.pop()
+            if other not in seen:
+                seen.add(other)
+                stack.extend(callees.get(other, ()))
+        reach[service] = seen
+    return reach
 
 
 def _counts(lines: list[LogLine], index: TemplateIndex) -> dict[str, Counter[str]]:
@@ -68,7 +94,7 @@ def _service_findings(
         if z > 0:
             change = "new" if before[template] == 0 else "surge"
             score = z * (2.0 if is_error else 1.0)
-        elif observed == 0 and expected >= MIN_EXPECTED_FOR_GONE:
+        elif expected >= MIN_EXPECTED_FOR_GONE:
             change, score = "gone", -z
         else:
             continue

@@ -20,11 +20,24 @@ FAMILY_WEIGHT = {
     "client_latency": 0.3,
     "self_latency": 1.0,
     "log_error": 1.0,
+    "log_framework_error": 0.5,
     "log_new": 0.9,
     "log_gone": 0.9,
+    "log_break": 1.0,
+    "log_break_explained": 0.3,
     "log_surge": 0.6,
 }
-PROPAGATING = {"server_latency", "client_latency", "self_latency", "success", "log_error", "log_new", "log_surge"}
+PROPAGATING = {
+    "server_latency",
+    "client_latency",
+    "self_latency",
+    "success",
+    "log_error",
+    "log_framework_error",
+    "log_new",
+    "log_surge",
+    "log_break",
+}
 DOWNSTREAM_DISCOUNT = 0.5  # a symptom that a sicker callee explains counts half
 CHANGE_WITH_ANOMALY = 0.95
 CHANGE_ALONE = 0.3

@@ -11,7 +11,12 @@ SCORE_SCALE = {EvidenceKind.metric_anomaly: 20.0, EvidenceKind.log_pattern: 8.0,
 
 def evidence_family(evidence: Evidence) -> str | None:
     if evidence.kind == EvidenceKind.log_pattern:
-        return "log_error" if evidence.data.get("error") else f"log_{evidence.data.get('change', 'new')}"
+        if evidence.data.get("error"):
+            # An error the service's own code logs (a `Class#line` statement) vs one its framework logs for it.
+            return "log_error" if evidence.data.get("statement") else "log_framework_error"
+        if evidence.data.get("explained_by"):
+            return "log_break_explained"
+        return f"log_{evidence.data.get('change', 'new')}"
     return evidence.data.get("family")
 
 

@@ -9,6 +9,7 @@ from langchain_core.runnables import RunnableConfig
 
 from agents.collector.code import code_context
 from agents.collector.common import Collected
+from agents.collector.history import history_context
 from agents.collector.context import bug_context, dependency_context, team_context
 from agents.collector.release import release_context
 from agents.collector.runtime import runtime_context
@@ -26,6 +27,7 @@ WORKERS: dict[Capability, Worker] = {
     Capability.provide_bug_context: bug_context,
     Capability.provide_code_context: code_context,
     Capability.verify_root_cause: verify_root_cause,
+    Capability.provide_history_context: history_context,
 }
 
 

@@ -8,8 +8,10 @@ from agents.collector.bug_parse import parse_ticket
 from agents.collector.common import Collected, window_args
 from agents.evidence import from_result
 from agents.services import NodeServices
-from graphs.contracts import CapabilityTask, EvidenceKind, InvestigationRequest, Ticket
+from graphs.contracts import CapabilityTask, DependencyEdge, EvidenceKind, InvestigationRequest, Ticket, stable_hash
+from memory.depgraph import learn_topology
 
+GRAPH_KEY = "dependency_graph"
 STOPWORDS = {"the", "and", "for", "with", "above", "below", "since", "from", "than", "this", "that", "are", "was"}
 
 
@@ -19,6 +21,7 @@ async def dependency_context(task: CapabilityTask, request: InvestigationRequest
     data = out.payload(result, "dependency graph")
     if data is not None:
         edges = data.get("edges", [])
+        await _learn(services, edges)
         out.evidence.append(
             from_result(
                 task.capability,
@@ -30,6 +33,16 @@ async def dependency_context(task: CapabilityTask, request: InvestigationRequest
             )
         )
     return out
+
+
+async def _learn(services: NodeServices, edges: list[dict]) -> None:
+    """Keep the dependency graph store current with what the service registry says (once per distinct topology)."""
+    graph = services.extras.get(GRAPH_KEY)
+    fingerprint = stable_hash(edges)
+    if graph is None or services.extras.get("learned_topology") == fingerprint:
+        return
+    await learn_topology(graph, [DependencyEdge.model_validate(e) for e in edges])
+    services.extras["learned_topology"] = fingerprint
 
 
 async def team_context(task: CapabilityTask, request: InvestigationRequest, services: NodeServices) -> Collected:

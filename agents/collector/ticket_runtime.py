@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 from agents.analysis.metric_kinds import is_fault, metric_family
@@ -35,7 +36,7 @@ async def ticket_runtime_context(
 ) -> Collected:
     gateway = services.gateway
     window = task.scope.window
-    ids = [i for i in task.scope.identifiers.get("id", [])]
+    ids = list(task.scope.identifiers.get("id", []))
     calls = [
         gateway.call("log-system", "query_metrics", window_args(window)),
         gateway.call("log-system", "query_logs", window_args(window, level="WARN", limit=200_000)),
@@ -50,15 +51,19 @@ async def ticket_runtime_context(
     ]
     spans = [Span.model_validate(x) for x in (out.payload(traces, "traces", window) or {}).get("spans", [])]
     out.evidence += await asyncio.to_thread(_metric_evidence, series, metrics, window)
-    start = min([x.timestamp for x in lines], default=window.start.timestamp())
+    # minute buckets start where the telemetry starts (metrics cover it all; errors may begin only at the onset)
+    firsts = [s.timestamps[0] for s in series if s.timestamps] + [x.timestamp for x in lines[:1]]
+    start = max(min(firsts, default=window.start.timestamp()), window.start.timestamp())
     out.evidence += await asyncio.to_thread(_log_evidence, lines, start, logs, window)
     out.evidence += _origin_evidence(spans, traces, window)
     trail: dict[str, list[tuple[str, LogLine]]] = defaultdict(list)
+    source: dict[str, ToolResult] = {}
     for identifier, result in zip(ids, by_id, strict=True):
         for raw in (out.payload(result, f"log lines with {identifier}", window) or {}).get("lines", []):
             line = LogLine.model_validate(raw)
             trail[line.service].append((identifier, line))
-    out.evidence += [_trail_evidence(service, hits, by_id[0], window) for service, hits in sorted(trail.items())]
+            source.setdefault(line.service, result)  # lineage: the first query that found the service
+    out.evidence += [_trail_evidence(svc, hits, source[svc], window) for svc, hits in sorted(trail.items())]
     return out
 
 
@@ -119,7 +124,7 @@ def _log_evidence(lines: list[LogLine], start: float, result: ToolResult, window
                 data={
                     "detector": "onset",
                     "family": "log_error" if error else "log_warn",
-                    "fault": True,
+                    "fault": error,  # warnings are context ("printer paper low"), not trouble on their own
                     "error": error,
                     "change": "surge",
                     "template": row["template"],
@@ -209,6 +214,4 @@ def _trail_evidence(service: str, hits: list[tuple[str, LogLine]], result: ToolR
 
 
 def _clock(epoch: float) -> str:
-    from datetime import UTC, datetime
-
     return datetime.fromtimestamp(epoch, UTC).strftime("%H:%M")

@@ -1,11 +1,12 @@
-"""Slack bot: `/pm investigate <text>` and @mentions start investigations; progress and the report go to the thread.
+"""Slack bot: `/pm investigate <text>` and @mentions start investigations in a thread of their own.
 
-Every post is keyed by investigation and step (`api.http.once`), so a follower that runs again posts nothing twice.
+The report (Block Kit, with approve and feedback buttons) is posted by the graph's `publish` node, once per
+investigation and step, so a run that resumes on another instance posts it exactly once. There are no progress
+updates between the first reply and the report: a follower task in the receiving instance would die with it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from datetime import datetime
@@ -14,18 +15,16 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from agents.publish import SLACK_CHANNEL, SLACK_THREAD
 from api.http import investigations
 from api.http.context import ServingContext
 from api.http.once import once
-from api.slack.blocks import APPROVE, CORRECT, REJECT, WRONG, report_blocks
+from api.slack.blocks import APPROVE, CORRECT, REJECT, WRONG
 from graphs.contracts import InvestigationRequest, RequestKind
 
 THREAD_KEY = "pm:slack:{investigation}"
 MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
 AT = re.compile(r"\s+at\s+(\d{4}-\d\d-\d\dT[0-9:.]+Z?)$")
-POLL_SECONDS = 0.5
-FOLLOW_LIMIT_SECONDS = 3600
-_followers: set[asyncio.Task[None]] = set()
 
 
 def build_bolt_app(ctx: ServingContext) -> AsyncApp:
@@ -69,8 +68,8 @@ def build_bolt_app(ctx: ServingContext) -> AsyncApp:
             await client.chat_postMessage(text=f"Not resumed: {error}", **where)
             return
         verb = "approved" if action["action_id"] == APPROVE else "rejected"
-        await client.chat_postMessage(text=f"Proposed actions {verb} by {user}.", **where)
-        _follow(ctx, client, investigation, resumed=True)
+        text = f"Proposed actions {verb} by {user}."
+        await once(ctx.redis, investigation, "decision", lambda: client.chat_postMessage(text=text, **where))
 
     @bolt.action(CORRECT)
     @bolt.action(WRONG)
@@ -88,21 +87,22 @@ def build_bolt_app(ctx: ServingContext) -> AsyncApp:
 async def _start(
     ctx: ServingContext, client: AsyncWebClient, channel: str, text: str, user: str, thread_ts: str | None = None
 ) -> None:
+    """Answer in the thread first: its ts goes into the request, where the publish node finds it."""
     at = AT.search(text)  # `... at 2026-11-20T10:41:00Z` names when the symptom was seen
+    posted = await client.chat_postMessage(
+        channel=channel, thread_ts=thread_ts, text=f"Investigating for <@{user}>: {text[:300]}"
+    )
+    where = {"channel": channel, "thread_ts": thread_ts or posted["ts"]}
     request = InvestigationRequest(
         source="slack",
         kind=RequestKind.question,
         text=(text[: at.start()] if at else text)[:20_000],
         at=datetime.fromisoformat(at.group(1)) if at else None,
         tenant=ctx.settings.slack_tenant,
+        labels={SLACK_CHANNEL: channel, SLACK_THREAD: where["thread_ts"]},
     )
     accepted = await investigations.start(ctx, request)
-    posted = await client.chat_postMessage(
-        channel=channel, thread_ts=thread_ts, text=f"Investigating for <@{user}>: {text[:300]}"
-    )
-    where = {"channel": channel, "thread_ts": thread_ts or posted["ts"]}
     await ctx.redis.set(THREAD_KEY.format(investigation=accepted.thread_id), json.dumps(where), ex=7 * 24 * 3600)
-    _follow(ctx, client, accepted.thread_id)
 
 
 async def _thread_of(ctx: ServingContext, investigation: str) -> dict[str, str]:
@@ -110,40 +110,3 @@ async def _thread_of(ctx: ServingContext, investigation: str) -> dict[str, str]:
     if raw is None:
         raise LookupError(f"no Slack thread for investigation {investigation}")
     return json.loads(raw)
-
-
-def _follow(ctx: ServingContext, client: AsyncWebClient, investigation: str, resumed: bool = False) -> None:
-    task = asyncio.create_task(follow(ctx, client, investigation, resumed))
-    _followers.add(task)
-    task.add_done_callback(_followers.discard)
-
-
-async def follow(ctx: ServingContext, client: AsyncWebClient, investigation: str, resumed: bool = False) -> None:
-    """Post each new step as a thread reply, then the report (with approve buttons while actions wait).
-
-    After a resume, the thread still reads `awaiting_approval` until the resuming run starts: wait that out.
-    """
-    tenant, where = ctx.settings.slack_tenant, await _thread_of(ctx, investigation)
-    runtime = ctx.client_for(tenant)
-    deadline = asyncio.get_running_loop().time() + FOLLOW_LIMIT_SECONDS
-    while asyncio.get_running_loop().time() < deadline:
-        view = await investigations.view(ctx, tenant, investigation)
-        if resumed and view.status == "awaiting_approval":
-            pass
-        elif view.status == "running":
-            state = await runtime.threads.get_state(investigation)
-            for node in state.get("next") or []:
-                await once(ctx.redis, investigation, f"progress:{node}", lambda n=node: _post(client, where, f"… {n}"))
-        elif view.status in ("awaiting_approval", "completed", "failed"):
-            step = "report:approval" if view.status == "awaiting_approval" else f"report:{view.status}"
-            blocks = report_blocks(view) if view.report else None
-            text = f"Investigation {view.status}"
-            await once(ctx.redis, investigation, step, lambda t=text, b=blocks: _post(client, where, t, b))
-            return
-        await asyncio.sleep(POLL_SECONDS)
-
-
-async def _post(
-    client: AsyncWebClient, where: dict[str, str], text: str, blocks: list[dict[str, Any]] | None = None
-) -> None:
-    await client.chat_postMessage(text=text, blocks=blocks, **where)

@@ -37,7 +37,8 @@ def pinpoint_hit(case: NezhaCase, fault_type: str | None, ref: str) -> bool:
     if truth.startswith("Network"):
         return fault_type == "network_delay" and any(word in ref for word in NETWORK_WORDS)
     if "#" in truth or "_" in truth:
-        return ref in truth.split("_")
+        ends = truth.split("_")
+        return ref == truth or ref in ends  # a pair must match the pair; a single statement either end
     return ref == truth
 
 

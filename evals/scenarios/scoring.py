@@ -48,8 +48,11 @@ def ref_matches(ref: str, truth: TruthSpec) -> bool:
         want = want.strip().lower()
         if got == want:
             return True
-        if min(len(got), len(want)) >= MIN_SHA_PREFIX and _hex(got) and _hex(want) and (
-            got.startswith(want) or want.startswith(got)
+        if (
+            min(len(got), len(want)) >= MIN_SHA_PREFIX
+            and _hex(got)
+            and _hex(want)
+            and (got.startswith(want) or want.startswith(got))
         ):
             return True
     return False
@@ -130,4 +133,3 @@ def _percentile(sorted_values: list[float], q: float) -> float:
     """Nearest-rank percentile of an ascending list."""
     index = max(0, min(len(sorted_values) - 1, round(q * len(sorted_values) + 0.5) - 1))
     return sorted_values[index]
-

@@ -22,8 +22,8 @@ async def test_demo_investigation_finds_the_bad_deploy(
     assert len(cited) >= 3 and cited <= set(by_id)
     assert {by_id[i].kind for i in cited} >= {EvidenceKind.change, EvidenceKind.log_pattern}
     assert all(by_id[i].lineage is not None for i in cited), "every cited evidence links its tool call"
-    assert nodes[:2] == ["intake", "planner"] and nodes.count("collect") == 4
-    assert nodes[-2:] == ["reporter", "approval"]
+    assert nodes[:2] == ["intake", "planner"] and nodes.count("collect") == 5
+    assert nodes[-3:] == ["reporter", "publish", "approval"]
     assert report.investigation_id == outcome.investigation_id
 
 

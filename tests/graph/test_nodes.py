@@ -40,6 +40,7 @@ def test_first_sweep_covers_runtime_release_dependencies_and_chat(recorded_state
         Capability.provide_release_context,
         Capability.provide_dependency_context,
         Capability.provide_team_context,
+        Capability.provide_history_context,
     }
     release = next(t for t in tasks if t.capability is Capability.provide_release_context)
     assert release.scope.services == [], "changes anywhere may be the cause, not only on the alerted service"

@@ -31,8 +31,8 @@ class SlackStandIn:
         else:
             body = dict(await request.form())
         with self._lock:
-            self.calls.setdefault(method, []).append(body)
             ts = f"1795000000.{next(self._ts):06d}"
+            self.calls.setdefault(method, []).append(body | {"_answered_ts": ts})
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "pm"}
         return {"ok": True, "channel": body.get("channel", "C1"), "ts": ts, "message": {"ts": ts}}

@@ -20,7 +20,7 @@ async def test_stream_interrupt_resume_report(stack: Stack) -> None:
         if part.event == "updates":
             nodes.extend(part.data)
     assert nodes[:2] == ["intake", "planner"]
-    assert "collect" in nodes and nodes[-2:] == ["reporter", "__interrupt__"]
+    assert "collect" in nodes and nodes[-3:] == ["reporter", "publish", "__interrupt__"]
 
     state = await client.threads.get_state(thread_id)
     assert state["next"] == ["approval"]

@@ -88,6 +88,11 @@ class Gateway:
         providers = {"internal": internal_provider(settings)}
         providers |= build_providers(table, routes, settings.mcp_servers_file, os.environ)
         redactor = Redactor.with_extra(getattr(settings, "redact_patterns", []) or [])
+        if getattr(settings, "gateway_state", "local") == "redis":  # shared by every instance of a deployment
+            from tools.gateway.redis_state import RedisBreakers, RedisRateLimiter
+
+            limiter = limiter or RedisRateLimiter(settings.redis_url)
+            breakers = breakers or RedisBreakers(settings.redis_url)
         return cls(routes, providers, on_call=on_call, redactor=redactor, limiter=limiter, breakers=breakers)
 
     async def __aenter__(self) -> Gateway:
@@ -109,18 +114,20 @@ class Gateway:
         try:
             op = get_interface(interface).operation(operation)
         except KeyError as exc:
-            return self._refused(interface, operation, "-", str(exc.args[0]), started)
+            return await self._report(self._refused(interface, operation, "-", str(exc.args[0]), started), args)
         if route is None:
-            return self._refused(interface, operation, "-", f"no route for interface {interface!r}", started)
+            refused = self._refused(interface, operation, "-", f"no route for interface {interface!r}", started)
+            return await self._report(refused, args)
         refusal = self._policy_refusal(route, op, approval_id)
         if refusal:
-            return self._refused(interface, operation, route.provider, refusal, started)
+            return await self._report(self._refused(interface, operation, route.provider, refusal, started), args)
         try:
             clean_args = op.input.model_validate(args).model_dump(mode="json", exclude_none=True)
         except ValidationError as exc:
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first["loc"]) or "arguments"
-            return self._refused(interface, operation, route.provider, f"invalid {field}: {first['msg']}", started)
+            refused = self._refused(interface, operation, route.provider, f"invalid {field}: {first['msg']}", started)
+            return await self._report(refused, args)
 
         with tool_span(interface, route.provider, operation) as span:
             result = await self._call_provider(route.provider, route, interface, op, clean_args, started)
@@ -135,8 +142,12 @@ class Gateway:
                         update={"error": f"{result.error}; fallback {route.fallback}: {fallback.error}"}
                     )
             span.set(outcome=result.status.value, retries=max(result.attempts - 1, 0), provider=result.provider)
+        return await self._report(result, clean_args, approval_id)
+
+    async def _report(self, result: ToolResult, args: dict[str, Any], approval_id: str | None = None) -> ToolResult:
+        """Every call, refused ones included, reaches the audit hook."""
         if self.on_call is not None:
-            await self.on_call(result, clean_args, approval_id)
+            await self.on_call(result, args, approval_id)
         return result
 
     def _policy_refusal(self, route: RouteEntry, op: Operation, approval_id: str | None) -> str | None:

@@ -1,7 +1,7 @@
 """Resilience primitives the gateway applies once per provider: token bucket, circuit breaker, backoff.
 
-Rate-limit buckets and breaker state sit behind two small Protocols (`RateLimiter`, `BreakerRegistry`) so several
-instances can later share them in Redis; the in-memory implementations below serve one process.
+Rate-limit buckets and breaker state sit behind two small Protocols (`RateLimiter`, `BreakerRegistry`); the in-memory
+implementations below serve one process, those of `redis_state.py` every instance of a deployment.
 """
 
 from __future__ import annotations

@@ -1,0 +1,172 @@
+"""The ticket-driven ranker on hand-built evidence: chain walk, changes, amplifiers, chat that proves nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.analysis.change_attribution import distinctive_tokens, rank_ticket_candidates
+from agents.analysis.ranking import rank_candidates
+from graphs.contracts import Capability, DependencyEdge, Evidence, EvidenceKind
+
+T0 = 1_700_000_000.0
+
+
+def _ev(kind: EvidenceKind, service: str | None, key: str, score: float = 0.0, **data: Any) -> Evidence:
+    return Evidence(
+        id=Evidence.make_id(kind, service, key),
+        capability=Capability.provide_runtime_context,
+        interface="log-system",
+        provider="test",
+        kind=kind,
+        service=service,
+        summary=f"{service} {key}",
+        data=data,
+        score=score,
+    )
+
+
+def metric(service: str, name: str, onset_min: float, family: str, direction: int = 1, z: float = 20.0) -> Evidence:
+    return _ev(
+        EvidenceKind.metric_anomaly,
+        service,
+        name,
+        z,
+        detector="onset",
+        family=family,
+        metric=name,
+        signal=name,
+        direction=direction,
+        onset=T0 + 60 * onset_min,
+        fault=family != "traffic",
+    )
+
+
+def error_log(service: str, message: str, onset_min: float) -> Evidence:
+    return _ev(
+        EvidenceKind.log_pattern,
+        service,
+        message,
+        30.0,
+        detector="onset",
+        family="log_error",
+        fault=True,
+        error=True,
+        message=message,
+        signal=message,
+        onset=T0 + 60 * onset_min,
+    )
+
+
+def change(service: str, change_id: str, kind: str, at_min: float, diff: str = "", ref: str = "") -> Evidence:
+    signal = ref if kind in ("feature_flag", "config") else change_id
+    return _ev(
+        EvidenceKind.change,
+        service,
+        change_id,
+        id=change_id,
+        change_kind=kind,
+        onset=T0 + 60 * at_min,
+        diff=diff,
+        ref=ref or change_id,
+        title=f"{kind} {change_id}",
+        signal=signal,
+    )
+
+
+def ticket(*services: str) -> Evidence:
+    return _ev(EvidenceKind.ticket, None, "T-1", symptom_services=list(services), services=list(services))
+
+
+EDGES = [DependencyEdge(caller="web", callee="api"), DependencyEdge(caller="api", callee="db")]
+
+
+def test_the_symptom_is_followed_down_to_where_it_begins_and_the_change_there_is_the_pinpoint() -> None:
+    evidence = [
+        ticket("web"),
+        metric("web", "error_rate_percent", 31, "error"),
+        metric("api", "error_rate_percent", 30, "error"),
+        error_log("web", "checkout failed: api returned 500", 31),
+        metric("db", "requests_per_min", 5, "traffic"),  # busy is not broken
+        change("api", "dep-api-1", "deploy", 29),
+        change("web", "dep-web-1", "deploy", 30.5),  # the red herring: just before web's own onset
+    ]
+    ranked = rank_ticket_candidates(evidence, EDGES)
+    assert ranked[0].service == "api"
+    assert ranked[0].pinpoint.kind == "change" and ranked[0].pinpoint.ref == "dep-api-1"
+    web = next(c for c in ranked if c.service == "web")
+    assert web.score < ranked[0].score
+    assert set(web.contradicting) >= {evidence[2].id}  # its callee was in trouble first
+
+
+def test_a_change_whose_diff_names_the_error_outranks_an_unrelated_change_on_the_failing_service() -> None:
+    edges = [DependencyEdge(caller="producer", callee="queue"), DependencyEdge(caller="queue", callee="consumer")]
+    evidence = [
+        ticket("consumer"),
+        metric("consumer", "error_rate_percent", 30, "error"),
+        error_log("consumer", "validation error for OrderCompleted: total_cents missing", 30),
+        change("consumer", "flag:promo@1", "feature_flag", 29, ref="promo.double-points"),
+        change("producer", "abc1234def", "commit", -600, diff="-    total_cents: int\n+    amount_minor: int"),
+    ]
+    ranked = rank_ticket_candidates(evidence, edges)
+    assert [c.service for c in ranked[:2]] == ["producer", "consumer"]
+    assert ranked[0].pinpoint.ref == "abc1234def"
+
+
+def test_a_caller_that_drives_the_load_is_the_cause_not_the_overloaded_dependency() -> None:
+    edges = [DependencyEdge(caller="app", callee="menu"), DependencyEdge(caller="orders", callee="menu")]
+    evidence = [
+        ticket("menu"),
+        metric("menu", "error_rate_percent", 30, "error"),
+        metric("menu", "requests_per_min", 30, "traffic"),
+        metric("orders", "outbound_retries_per_min", 30, "retry"),
+        change("orders", "dep-orders-7", "deploy", -40),
+    ]
+    ranked = rank_ticket_candidates(evidence, edges)
+    assert ranked[0].service == "orders"
+    assert ranked[0].fault_type.value == "retry_storm"
+
+
+def test_without_a_change_the_earliest_resource_metric_is_the_pinpoint() -> None:
+    evidence = [
+        ticket("web"),
+        metric("web", "error_rate_percent", 60, "error"),
+        metric("api", "error_rate_percent", 60, "error"),
+        metric("db", "disk_used_percent", 20, "resource"),
+        metric("db", "error_rate_percent", 60, "error"),
+    ]
+    top = rank_ticket_candidates(evidence, EDGES)[0]
+    assert (top.service, top.pinpoint.kind, top.pinpoint.ref) == ("db", "resource", "disk_used_percent")
+    assert top.fault_type.value == "resource_exhaustion"
+
+
+def test_chat_never_raises_a_score_on_its_own() -> None:
+    evidence = [
+        ticket("web"),
+        metric("web", "error_rate_percent", 31, "error"),
+        metric("api", "error_rate_percent", 30, "error"),
+        change("web", "dep-web-1", "deploy", 30.5),
+    ]
+    chat = _ev(EvidenceKind.message, None, "m1", text="it is surely web's deploy dep-web-1, web is broken", onset=T0)
+    before = {c.service: c.score for c in rank_ticket_candidates(evidence, EDGES)}
+    after = {c.service: c.score for c in rank_ticket_candidates([*evidence, chat], EDGES)}
+    assert before == after
+
+
+def test_a_deploy_on_a_quiet_service_is_listed_with_evidence_against_it() -> None:
+    evidence = [ticket("web"), metric("web", "error_rate_percent", 30, "error"), change("db", "dep-db-1", "deploy", 25)]
+    quiet = next(c for c in rank_ticket_candidates(evidence, EDGES) if c.service == "db")
+    assert quiet.contradicting and quiet.score < 0.5
+
+
+def test_rank_candidates_takes_the_ticket_path_only_when_a_ticket_is_in_the_evidence() -> None:
+    evidence = [metric("api", "error_rate_percent", 30, "error"), change("api", "dep-api-1", "deploy", 29)]
+    with_ticket = rank_candidates([ticket("web"), *evidence], EDGES)
+    assert with_ticket[0].service == "api" and with_ticket[0].pinpoint.ref == "dep-api-1"
+    assert "frontier" in with_ticket[0].statement
+    assert all("frontier" not in c.statement for c in rank_candidates(evidence, EDGES))
+
+
+def test_distinctive_tokens_keep_code_words_and_drop_plain_words_and_id_fields() -> None:
+    tokens = distinctive_tokens("TaxRuleNotFound for commune_code=FR-06004 request_id=abc while pricing normally")
+    assert {"taxrulenotfound", "commune_code"} <= tokens
+    assert "request_id" not in tokens and "pricing" not in tokens and "normally" not in tokens
