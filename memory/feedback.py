@@ -62,7 +62,9 @@ async def record_feedback(
     verified = entry.by in verifiers
     if not verified:
         _append(feedback_dir(home) / "pending.jsonl", entry, "not a verifier: kept apart until one confirms it")
-        return FeedbackOutcome(entry=entry, verified=False, stored_in_memory=False, reason=f"{entry.by} is not a verifier")
+        return FeedbackOutcome(
+            entry=entry, verified=False, stored_in_memory=False, reason=f"{entry.by} is not a verifier"
+        )
     incident = past_incident(entry, report)
     if incident is None:
         reason = "a wrong verdict without a corrected root cause teaches nothing reusable"

@@ -9,8 +9,8 @@ from langchain_core.runnables import RunnableConfig
 
 from agents.collector.code import code_context
 from agents.collector.common import Collected
-from agents.collector.history import history_context
 from agents.collector.context import bug_context, dependency_context, team_context
+from agents.collector.history import history_context
 from agents.collector.release import release_context
 from agents.collector.runtime import runtime_context
 from agents.collector.verify import verify_root_cause
