@@ -15,7 +15,8 @@ h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem;border-bottom:1px solid 
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eef;padding:.3rem .5rem;text-align:left;
 vertical-align:top}code{background:#f4f5f8;padding:0 .2rem}.pass{color:#1a7f37}.fail{color:#cf222e}
 .badge{display:inline-block;padding:.1rem .5rem;border-radius:.6rem;background:#eef;margin-right:.4rem}
-.charts{display:grid;grid-template-columns:1fr 1fr;gap:1rem}svg{background:#fafbfd;border:1px solid #eef}
+.charts{display:grid;grid-template-columns:1fr 1fr;gap:1rem}figure{margin:0}
+svg{background:#fafbfd;border:1px solid #eef}
 """
 
 
@@ -120,7 +121,7 @@ def _chart(evidence: Evidence, changes: list[Evidence]) -> str:
     start = datetime.fromtimestamp(t0, UTC).strftime("%H:%M")
     end = datetime.fromtimestamp(t1, UTC).strftime("%H:%M")
     return (
-        f"<figure><svg width='{WIDTH}' height='{HEIGHT}' role='img' aria-label='{escape(label)}'>"
+        f"<figure><svg viewBox='0 0 {WIDTH} {HEIGHT}' width='100%' role='img' aria-label='{escape(label)}'>"
         f"<text x='{PAD}' y='14' font-size='12'>{escape(label)}</text>"
         f"<text x='{PAD}' y='{HEIGHT - 8}' font-size='10'>{start}</text>"
         f"<text x='{WIDTH - PAD - 28}' y='{HEIGHT - 8}' font-size='10'>{end}</text>"

@@ -68,7 +68,9 @@ def _from_logs(best: dict[str, Evidence]) -> tuple[FaultType, Pinpoint, str]:
     flow = best.get("log_break") or best.get("log_gone")
     fault = FaultType.return_value if own_error else FaultType.exception
     located = [i for i in (flow, own_error) if i is not None and "_" in str(i.data.get("statement", ""))]
-    top = located[0] if located else flow or own_error or max((best[f] for f in LOG_FAMILIES if f in best), key=strength)
+    top = (
+        located[0] if located else flow or own_error or max((best[f] for f in LOG_FAMILIES if f in best), key=strength)
+    )
     statement = str(top.data.get("statement") or "")
     ref = statement or str(top.data.get("signal", ""))
     return fault, Pinpoint(kind="code" if statement else "unknown", ref=ref, detail=top.summary), top.summary

@@ -33,15 +33,30 @@ def detect_log_patterns(t: RuntimeTelemetry) -> list[Finding]:
     after_spans = [s for s in t.spans if split < s.start <= end]
     before_spans = t.baseline_spans + [s for s in t.spans if s.start <= split]
     after_traces = trace_sets(symptom, after_spans, index)
+    yesterday = _counts(t.baseline_logs, index)
     findings: list[Finding] = []
     for service in sorted(set(before) | set(after)):
         found = _service_findings(service, before.get(service, Counter()), after.get(service, Counter()), onsets)
+        if service in yesterday:  # an error of the service's own code unseen yesterday, even if the window had it
+            own_errors = _service_findings(service, yesterday[service], after.get(service, Counter()), onsets)
+            found = _strongest(found + [f for f in own_errors if f.data["error"] and f.data["statement"]])
         for finding in found:
             if finding.data["error"] and finding.data["change"] == "new" and finding.data["statement"]:
                 finding.data["statement"] = bracket(finding.signal, after_traces.get(service, {}))
         findings.extend(found)
-    findings.extend(detect_flow_breaks(trace_sets(reference, before_spans, index), after_traces, onsets, downstream_of(t.edges)))
+    references = [trace_sets(reference, before_spans, index)]
+    if t.baseline_logs:  # a fault already under way in the window's early minutes hides its breaks from them
+        references.append(trace_sets(t.baseline_logs, t.baseline_spans, index))
+    findings.extend(detect_flow_breaks(references, after_traces, onsets, downstream_of(t.edges)))
     return findings
+
+
+def _strongest(findings: list[Finding]) -> list[Finding]:
+    best: dict[str, Finding] = {}
+    for finding in findings:
+        if finding.signal not in best or finding.score > best[finding.signal].score:
+            best[finding.signal] = finding
+    return sorted(best.values(), key=lambda f: (-f.score, f.signal))
 
 
 def downstream_of(edges: list[DependencyEdge]) -> dict[str, set[str]]:

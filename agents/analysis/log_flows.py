@@ -43,7 +43,7 @@ def trace_sets(lines: Iterable[LogLine], spans: Iterable[Span], index: TemplateI
 
 
 def detect_flow_breaks(
-    reference: TraceSets,
+    references: list[TraceSets],
     symptom: TraceSets,
     onsets: dict[tuple[str, str], float],
     downstream: dict[str, set[str]],
@@ -54,8 +54,8 @@ def detect_flow_breaks(
     statements vanish because the callee failed, not because of the caller's code.
     """
     found: dict[str, tuple[tuple[float, str, str, int, int], set[str]]] = {}
-    for service in sorted(set(reference) & set(symptom)):
-        best = _worst_break(reference[service].values(), symptom[service])
+    for service in sorted(set().union(*references) & set(symptom)):
+        best = _worst_break([r[service].values() for r in references if service in r], symptom[service])
         if best is not None:
             found[service] = best
     findings = []
@@ -94,19 +94,15 @@ def detect_flow_breaks(
 
 
 def _worst_break(
-    reference: Iterable[set[str]], symptom: dict[str, set[str]]
+    references: list[Iterable[set[str]]], symptom: dict[str, set[str]]
 ) -> tuple[tuple[float, str, str, int, int], set[str]] | None:
-    """The most significant broken pair, and every trace in which some significant pair broke."""
-    alone: Counter[str] = Counter()
-    together: Counter[tuple[str, str]] = Counter()
-    for templates in reference:
-        alone.update(templates)
-        together.update((a, b) for a in templates for b in templates if a != b)
-    follows = {
-        (a, b): n / alone[a]
-        for (a, b), n in together.items()
-        if not b.startswith(SPAN_PREFIX) and alone[a] >= MIN_SUPPORT and n / alone[a] >= MIN_CONFIDENCE
-    }
+    """The most significant broken pair, and every trace in which some significant pair broke.
+
+    A pair "follows" when it held in any of the references (its strongest confidence counts)."""
+    follows: dict[tuple[str, str], float] = {}
+    for reference in references:
+        for pair, confidence in _follows(reference).items():
+            follows[pair] = max(confidence, follows.get(pair, 0.0))
     if not follows:
         return None
     seen: Counter[str] = Counter()
@@ -131,9 +127,24 @@ def _worst_break(
     if best is None:
         return None
     traces = {
-        trace for trace, templates in symptom.items() if any(a in templates and b not in templates for a, b in significant)
+        trace
+        for trace, templates in symptom.items()
+        if any(a in templates and b not in templates for a, b in significant)
     }
     return best[1], traces
+
+
+def _follows(reference: Iterable[set[str]]) -> dict[tuple[str, str], float]:
+    alone: Counter[str] = Counter()
+    together: Counter[tuple[str, str]] = Counter()
+    for templates in reference:
+        alone.update(templates)
+        together.update((a, b) for a in templates for b in templates if a != b)
+    return {
+        (a, b): n / alone[a]
+        for (a, b), n in together.items()
+        if not b.startswith(SPAN_PREFIX) and alone[a] >= MIN_SUPPORT and n / alone[a] >= MIN_CONFIDENCE
+    }
 
 
 def _same_class_before(earlier: str, later: str) -> float:

@@ -67,18 +67,24 @@ async def runtime_context(task: CapabilityTask, request: InvestigationRequest, s
         EvidenceKind.trace_anomaly: traces,
     }
     series = {(s.instance, s.metric): s for s in telemetry.metrics}
+    before = {(s.instance, s.metric): s for s in telemetry.baseline_metrics}
     for finding in findings:
-        if finding.kind is EvidenceKind.metric_anomaly and (finding.instance, finding.signal) in series:
-            finding.data["series"] = _points(series[(finding.instance, finding.signal)])
+        key = (finding.instance, finding.signal)
+        if finding.kind is EvidenceKind.metric_anomaly and key in series:
+            finding.data["series"] = _points(series[key], before.get(key))
         out.evidence.append(_evidence(finding, source.get(finding.kind, deps), scope.window))
     return out
 
 
-def _points(series: MetricSeries, limit: int = 40) -> list[list[float]]:
-    """The window's points of one series (thinned to `limit`), so a report can draw it without the world."""
-    step = max(1, -(-len(series.timestamps) // limit))
-    pairs = list(zip(series.timestamps, series.values, strict=True))[::step]
-    return [[round(t, 3), round(v, 6)] for t, v in pairs]
+def _points(series: MetricSeries, baseline: MetricSeries | None, limit: int = 40) -> list[list[float]]:
+    """The window's points of a series after the last quarter of its baseline (thinned to `limit`), so a report
+    can draw the anomaly against what was usual without asking the world again."""
+    pairs = list(zip(series.timestamps, series.values, strict=True))
+    if baseline is not None:
+        earlier = [p for p in zip(baseline.timestamps, baseline.values, strict=True) if p[0] < series.timestamps[0]]
+        pairs = earlier[-max(len(pairs), 5) :] + pairs
+    step = max(1, -(-len(pairs) // limit))
+    return [[round(t, 3), round(v, 6)] for t, v in pairs[::step]]
 
 
 def _evidence(finding: Finding, result: ToolResult, window) -> object:
