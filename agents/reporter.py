@@ -8,6 +8,7 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
+from agents.hypothesis import topology
 from agents.services import get_services
 from graphs.contracts import (
     Cost,
@@ -43,7 +44,11 @@ async def reporter(state: dict[str, Any], config: RunnableConfig) -> dict[str, A
         found = await services.gateway.call("service-registry", "resolve_service", {"name": top.service})
         owner = ((found.data or {}).get("service") or {}).get("owner") if found.ok else None
     graph = services.extras.get("dependency_graph")
-    blast = sorted(await graph.blast_radius(top.service)) if graph is not None and top is not None else []
+    blast: list[str] = []
+    if graph is not None and top is not None:
+        # the store remembers every topology it has learnt; only services the registry reports now count
+        current = {s for edge in topology(evidence) for s in (edge.caller, edge.callee)}
+        blast = sorted(s for s in await graph.blast_radius(top.service) if s in current)
     report = build_report(
         investigation_id=state.get("investigation_id", ""),
         request=request,

@@ -68,7 +68,11 @@ class InvestigationSession:
         tenant = request.tenant if request else "default"
         trail = AuditTrail(log, thread_id, tenant=tenant) if log is not None else None
         with investigation_span(thread_id), bind_trail(trail) if trail else nullcontext():
-            async for chunk in self.graph.astream(payload, with_trace_context(config), stream_mode="updates"):
+            # sync durability: each step's checkpoint is stored before the next starts, so a SIGKILL loses at
+            # most the step in flight and --resume never re-runs a finished node
+            async for chunk in self.graph.astream(
+                payload, with_trace_context(config), stream_mode="updates", durability="sync"
+            ):
                 for node, update in chunk.items():
                     if on_update is not None and node != "__interrupt__":
                         on_update(node, update if isinstance(update, dict) else {})

@@ -110,22 +110,25 @@ def _worst_break(
     for templates in symptom.values():
         seen.update(templates)
         kept.update((a, b) for a in templates for b in templates if (a, b) in follows)
-    best = None
-    significant = []
+    rows = []
     for (a, b), confidence in follows.items():
         if not seen[a]:
             continue
         broken = seen[a] - kept[(a, b)]
         expected = seen[a] * (1.0 - confidence)
         z = min((broken - expected) / math.sqrt(expected + 1.0), MAX_SCORE)
-        if z < MIN_SCORE:
-            continue
-        significant.append((a, b))
-        key = (round(z, 6), _same_class_before(a, b), a, b)
-        if best is None or key > best[0]:
-            best = (key, (z, a, b, seen[a], broken))
-    if best is None:
+        if z >= MIN_SCORE:
+            rows.append((z, a, b, seen[a], broken))
+    if not rows:
         return None
+    significant = [(a, b) for _, a, b, _, _ in rows]
+    # The statement that vanished most surely; then the statement just before it in its class, if it still logs.
+    strongest = max(rows, key=lambda r: (r[0], r[2], r[1]))
+    same_later = [r for r in rows if r[2] == strongest[2]]
+    _, earlier, later, seen_earlier, broken = max(
+        same_later, key=lambda r: (_same_class_before(r[1], r[2]), r[0], r[1])
+    )
+    best = (None, (strongest[0], earlier, later, seen_earlier, broken))
     traces = {
         trace
         for trace, templates in symptom.items()

@@ -52,13 +52,14 @@ async def runtime_context(task: CapabilityTask, request: InvestigationRequest, s
     telemetry = RuntimeTelemetry(
         window=scope.window,
         alert_at=request.at,
-        metrics=[MetricSeries.model_validate(s) for s in m.get("series", [])],
-        baseline_metrics=[MetricSeries.model_validate(s) for s in bm.get("series", [])],
-        logs=[LogLine.model_validate(x) for x in lg.get("lines", [])],
-        baseline_logs=[LogLine.model_validate(x) for x in blg.get("lines", [])],
-        spans=[Span.model_validate(x) for x in tr.get("spans", [])],
-        baseline_spans=[Span.model_validate(x) for x in btr.get("spans", [])],
-        edges=[DependencyEdge.model_validate(e) for e in dp.get("edges", [])],
+        # The gateway validated these payloads against the interface's output models already.
+        metrics=[MetricSeries.model_construct(**s) for s in m.get("series", [])],
+        baseline_metrics=[MetricSeries.model_construct(**s) for s in bm.get("series", [])],
+        logs=[LogLine.model_construct(**x) for x in lg.get("lines", [])],
+        baseline_logs=[LogLine.model_construct(**x) for x in blg.get("lines", [])],
+        spans=[Span.model_construct(**x) for x in tr.get("spans", [])],
+        baseline_spans=[Span.model_construct(**x) for x in btr.get("spans", [])],
+        edges=[DependencyEdge.model_construct(**e) for e in dp.get("edges", [])],
     )
     findings = await asyncio.to_thread(analyse_runtime, telemetry)
     source = {

@@ -18,10 +18,10 @@ from typing import Any
 
 os.environ.setdefault("DEEPEVAL_TELEMETRY_OPT_OUT", "YES")
 
-import pytest  # noqa: E402
-from deepeval.test_case import LLMTestCase  # noqa: E402
+import pytest
+from deepeval.test_case import LLMTestCase
 
-from evals.deepeval_metrics import FaultTypeAt1, PinpointAt1, RootCauseAt1  # noqa: E402
+from evals.deepeval_metrics import FaultTypeAt1, PinpointAt1, RootCauseAt1
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "nezha"
 DEFAULT_CASES = 3

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import fcntl
 import os
+import uuid
 from pathlib import Path
 from typing import BinaryIO
 
@@ -100,7 +101,8 @@ class JsonlAuditLog:
 
     def _write_blob(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        # unique per writer: two branches of one process may store the same blob at once
+        temporary = path.with_suffix(f".{os.getpid()}.{uuid.uuid4().hex}.tmp")
         temporary.write_bytes(data)
         if self.fsync:
             with temporary.open("rb") as handle:

@@ -32,6 +32,7 @@ from graphs.contracts import DependencyEdge, LogLine, MetricSeries, Span, utc
 from tools.worlds.nezha_files import (
     minute_file_time,
     read_edge_latency,
+    read_log_errors,
     read_logs,
     read_pod_metrics,
     read_traces,
@@ -165,32 +166,27 @@ class NezhaWorld:
         frame = self._frames("log", read_logs, "timestamp", service, start, end)
         if contains:
             frame = frame[frame["message"].str.contains(contains, case=False, regex=False)]
-        frame = frame.head(limit)
-        return [
-            LogLine(timestamp=t, service=s, instance=i, level=lv, message=m, trace_id=tr)
-            for t, s, i, lv, m, tr in zip(
-                frame["timestamp"],
-                frame["service"],
-                frame["instance"],
-                frame["level"],
-                frame["message"],
-                frame["trace_id"],
-                strict=True,
-            )
-        ]
+        return _log_lines(frame.head(limit))
+
+    def query_errors(self, service: str | None, start: datetime, end: datetime, limit: int = 500) -> list[LogLine]:
+        """ERROR lines only, read from a per-file cache of errors so a day-long window stays cheap."""
+        frame = self._frames("log", read_log_errors, "timestamp", service, start, end)
+        return _log_lines(frame.head(limit))
 
     def query_traces(self, service: str | None, start: datetime, end: datetime, limit: int = 50000) -> list[Span]:
         frame = self._frames("trace", read_traces, "start", service, start, end).head(limit)
+        # The frames hold exactly the contract's types (str, float), so the objects skip re-validation.
         return [
-            Span(
+            Span.model_construct(
                 trace_id=tr,
                 span_id=sp,
                 parent_id=None if pd.isna(pa) else pa,
                 service=s,
                 instance=i,
                 operation=op,
-                start=st,
-                duration_ms=d,
+                start=float(st),
+                duration_ms=float(d),
+                error=False,
             )
             for tr, sp, pa, s, i, op, st, d in zip(
                 frame["trace_id"],
@@ -259,6 +255,22 @@ class NezhaWorld:
         return pd.concat(parts, ignore_index=True).sort_values(time_column, kind="stable")
 
 
+def _log_lines(frame: pd.DataFrame) -> list[LogLine]:
+    # The frames hold exactly the contract's types (str, float), so the objects skip re-validation.
+    return [
+        LogLine.model_construct(timestamp=float(t), service=s, instance=i, level=lv, message=m, trace_id=tr)
+        for t, s, i, lv, m, tr in zip(
+            frame["timestamp"],
+            frame["service"],
+            frame["instance"],
+            frame["level"],
+            frame["message"],
+            frame["trace_id"],
+            strict=True,
+        )
+    ]
+
+
 def reader_empty(kind: str) -> pd.DataFrame:
     if kind == "log":
         return pd.DataFrame(columns=["timestamp", "instance", "level", "message", "trace_id", "service"])
@@ -279,7 +291,7 @@ def _series(
         if values.empty:
             continue
         out.append(
-            MetricSeries(
+            MetricSeries.model_construct(
                 service=service,
                 instance=instance,
                 metric=column,
@@ -305,7 +317,7 @@ def _edge_series(
             continue
         labels = {"scope": "edge", "caller": caller, "callee": callee, "reporter": reporter.split("_")[0]}
         out.append(
-            MetricSeries(
+            MetricSeries.model_construct(
                 service=callee,
                 instance=f"{caller}->{callee}",
                 metric=metric,

@@ -42,8 +42,7 @@ class NezhaMcpWorld:
         return io.QueryLogsOut(lines=lines[: q.limit], truncated=len(lines) > q.limit)
 
     def get_error_details(self, q: io.ErrorDetailsIn) -> io.ErrorDetailsOut:
-        lines = self.world.query_logs(q.service, q.start, q.end, None, 20_000)
-        return io.ErrorDetailsOut(errors=[line for line in lines if line.level.upper() in ("ERROR", "FATAL")][:500])
+        return io.ErrorDetailsOut(errors=self.world.query_errors(q.service, q.start, q.end, 500))
 
     def query_traces(self, q: io.QueryTracesIn) -> io.QueryTracesOut:
         spans = self.world.query_traces(q.service, q.start, q.end, q.limit + 1)

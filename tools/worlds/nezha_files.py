@@ -44,7 +44,7 @@ def read_edge_latency(path: Path) -> pd.DataFrame:
     return frame.drop(columns=["time", "timestamp"]).apply(pd.to_numeric, errors="coerce")
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=128)
 def read_traces(path: Path) -> pd.DataFrame:
     """Spans of one minute file, with epoch-second start, millisecond duration and service."""
     frame = pd.read_csv(path, dtype={"TraceID": str, "SpanID": str, "ParentID": str, "PodName": str})
@@ -64,6 +64,13 @@ def read_traces(path: Path) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=512)
+def read_log_errors(path: Path) -> pd.DataFrame:
+    """The ERROR lines of one minute file (small: kept for every file, so day-long error queries stay cheap)."""
+    frame = read_logs(path)
+    return frame[frame["level"] == "ERROR"].reset_index(drop=True)
+
+
+@lru_cache(maxsize=128)
 def read_logs(path: Path) -> pd.DataFrame:
     """Log lines of one minute file: the container's JSON `log` field parsed, level read from the line."""
     frame = pd.read_csv(path, dtype=str, on_bad_lines="skip")  # a few lines hold broken quoting
