@@ -49,3 +49,18 @@ def from_result(
         score=max(score, 0.0),
         lineage=result.lineage,
     )
+
+
+def analysis_failure(capability: Capability, exc: Exception, window: TimeWindow | None) -> Evidence:
+    """The engine failed on data it was given: recorded as absence, so the investigation still ends in a report."""
+    reason = f"{type(exc).__name__}: {str(exc)[:300]}"
+    return Evidence(
+        id=Evidence.make_id("absence", capability, "analysis", reason),
+        capability=capability,
+        interface="analysis",
+        provider="analyst",
+        kind=EvidenceKind.absence,
+        time_range=window,
+        summary=f"No runtime findings: the analysis engine failed ({reason})",
+        data={"status": "error", "reason": reason, "operation": "analyse_runtime"},
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -12,6 +13,7 @@ from agents.router.router import ModelRouter, current_tier, get_router
 from graphs.contracts import DependencyEdge, Evidence, EvidenceKind, Hypothesis, RoutingDecision
 
 MAX_HYPOTHESES = 5
+logger = logging.getLogger(__name__)
 
 
 def topology(evidence: list[Evidence]) -> list[DependencyEdge]:
@@ -27,7 +29,11 @@ def topology(evidence: list[Evidence]) -> list[DependencyEdge]:
 async def hypothesis(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
     """The engine always ranks; the tier in force (a model, when the router granted one) refines and adds."""
     evidence = [Evidence.model_validate(e) for e in state.get("evidence", [])]
-    candidates = rank_candidates(evidence, topology(evidence))
+    try:
+        candidates = rank_candidates(evidence, topology(evidence))
+    except Exception:  # a ranking bug leaves the report without a candidate, never without a report
+        logger.exception("the engine could not rank %d evidence items", len(evidence))
+        candidates = []
     hypotheses = with_history(engine_hypotheses(candidates, {e.id for e in evidence}), evidence)
     router = get_router(config)
     hypotheses, decisions = await _at_tier(router, state, evidence, candidates, hypotheses)

@@ -7,6 +7,7 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
+from agents.analysis.change_attribution import DEPLOY_KINDS, DRIVEN_LEAD_S, is_ticket_evidence, shared_host_edges
 from agents.hypothesis import topology
 from agents.router.router import current_tier, get_router
 from agents.services import get_services
@@ -33,6 +34,9 @@ WEIGHTS = {
 }
 ONSET_TOLERANCE_S = 90.0
 CHANGE_LEAD_S = 6 * 3600.0
+MIN_MARGIN = 0.15  # a runner-up within 15 % of the top score is a competing explanation, not a settled one
+GATES = (CheckItem.timing, CheckItem.mechanism)  # a cause must precede its effects and sit below them
+UNSETTLED_CAP = 0.45  # the most a hypothesis with a failed gate or a close runner-up can earn
 
 
 async def verifier(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
@@ -105,25 +109,56 @@ def _previous_confidence(state: dict[str, Any], hypothesis_id: str) -> float | N
 
 
 def judge(h: Hypothesis, ranked: list[Hypothesis], evidence: list[Evidence], threshold: float) -> Verdict:
-    """Run the five checks for one hypothesis and turn them into a confidence and a status."""
+    """Run the five checks for one hypothesis and turn them into a confidence and a status.
+
+    Confirmed only when the checklist earns the threshold, the timing and mechanism checks passed and no runner-up
+    comes close: a cause that did not precede its effects, or has an equally good rival, is not settled."""
     by_id = {e.id: e for e in evidence}
     anomalies = [e for e in evidence if e.kind in ANOMALY_KINDS and e.service]
-    own = [e for e in anomalies if e.service == h.service]
     onsets = _earliest_onsets(anomalies)
+    edges = topology(evidence)
+    if is_ticket_evidence(evidence):
+        edges = [*edges, *shared_host_edges(evidence, edges)]
+    scope = _scope(h, evidence, edges, onsets)
+    own = [e for e in anomalies if e.service in scope]
     checks = [
         _symptom(h, own),
         _pinpoint(h, by_id),
-        _timing(h, evidence, onsets),
-        _mechanism(h, topology(evidence), onsets, evidence),
+        _timing(h, evidence, onsets, scope),
+        _mechanism(h, edges, onsets, evidence, scope),
         _duration(own),
     ]
     applicable = [c for c in checks if c.applicable]
     total = sum(WEIGHTS[c.item] for c in applicable) or 1.0
     passed = sum(WEIGHTS[c.item] for c in applicable if c.passed) / total
-    confidence = round(passed * _margin_factor(h, ranked), 4)
+    confidence = passed * _margin_factor(h, ranked)
+    gate_failed = any(c.item in GATES and c.applicable and not c.passed for c in checks)
+    if gate_failed or (h is ranked[0] and _margin(ranked) < MIN_MARGIN):
+        confidence = min(confidence, UNSETTLED_CAP)
+    confidence = round(confidence, 4)
     gaps = [c.item for c in applicable if not c.passed]
-    status = VerdictStatus.confirmed if confidence >= threshold and h is ranked[0] else VerdictStatus.declined
+    settled = confidence >= threshold and h is ranked[0] and not gate_failed
+    status = VerdictStatus.confirmed if settled else VerdictStatus.declined
     return Verdict(hypothesis_id=h.id, checklist=checks, confidence=confidence, status=status, gaps=gaps)
+
+
+def _scope(h: Hypothesis, evidence: list[Evidence], edges: list[DependencyEdge], onsets: dict[str, float]) -> set[str]:
+    """The service, and the callees whose trouble began minutes after one of its changes: what the change drove
+    (a migration locking a shared database, a cache key change flooding the origin)."""
+    scope = {h.service}
+    changed = [
+        float(e.data["onset"])
+        for e in evidence
+        if e.kind is EvidenceKind.change
+        and e.service == h.service
+        and e.data.get("change_kind") in DEPLOY_KINDS
+        and isinstance(e.data.get("onset"), int | float)
+    ]
+    for edge in edges:
+        onset = onsets.get(edge.callee)
+        if edge.caller == h.service and onset is not None and any(at <= onset <= at + DRIVEN_LEAD_S for at in changed):
+            scope.add(edge.callee)
+    return scope
 
 
 def _earliest_onsets(anomalies: list[Evidence]) -> dict[str, float]:
@@ -152,8 +187,10 @@ def _pinpoint(h: Hypothesis, by_id: dict[str, Evidence]) -> CheckResult:
     return CheckResult(item=CheckItem.pinpoint, passed=ok, note=note, evidence_ids=ids)
 
 
-def _timing(h: Hypothesis, evidence: list[Evidence], onsets: dict[str, float]) -> CheckResult:
-    onset = onsets.get(h.service)
+def _timing(h: Hypothesis, evidence: list[Evidence], onsets: dict[str, float], scope: set[str]) -> CheckResult:
+    """A change of the service shortly before the trouble of what it drives began, or its trouble came first."""
+    in_scope = [onsets[s] for s in scope if s in onsets]
+    onset = min(in_scope) if in_scope else None
     if onset is None:
         return CheckResult(item=CheckItem.timing, passed=False, note="no onset observed for this service")
     changes = [
@@ -164,7 +201,7 @@ def _timing(h: Hypothesis, evidence: list[Evidence], onsets: dict[str, float]) -
         and isinstance(e.data.get("onset"), int | float)
         and onset - CHANGE_LEAD_S <= e.data["onset"] <= onset + ONSET_TOLERANCE_S
     ]
-    first = all(onset <= other + ONSET_TOLERANCE_S for svc, other in onsets.items() if svc != h.service)
+    first = all(onset <= other + ONSET_TOLERANCE_S for svc, other in onsets.items() if svc not in scope)
     if changes:
         latest = max(changes, key=lambda e: e.data["onset"])
         return CheckResult(
@@ -181,20 +218,32 @@ def _timing(h: Hypothesis, evidence: list[Evidence], onsets: dict[str, float]) -
 
 
 def _mechanism(
-    h: Hypothesis, edges: list[DependencyEdge], onsets: dict[str, float], evidence: list[Evidence]
+    h: Hypothesis, edges: list[DependencyEdge], onsets: dict[str, float], evidence: list[Evidence], scope: set[str]
 ) -> CheckResult:
+    """The affected services depend on the hypothesis' scope, and nothing outside it degraded earlier unexplained."""
     if not edges:
         return CheckResult(item=CheckItem.mechanism, passed=False, applicable=False, note="no dependency graph")
     callers: dict[str, set[str]] = defaultdict(set)
     for edge in edges:
         callers[edge.callee].add(edge.caller)
-    upstream = _reach(h.service, callers)
-    affected = [svc for svc in onsets if svc != h.service]
-    explained = [svc for svc in affected if svc in upstream]
+    callees: dict[str, set[str]] = defaultdict(set)
+    for edge in edges:
+        callees[edge.caller].add(edge.callee)
+    upstream = set().union(*(_reach(s, callers) for s in scope)) - scope
+    start = min((onsets[s] for s in scope if s in onsets), default=float("inf"))
+    degraded = _degraded_onsets(evidence)
+    affected = [svc for svc in onsets if svc not in scope]
+    explained = [
+        svc for svc in affected if svc in upstream or (svc in _reach(h.service, callees) and onsets[svc] >= start)
+    ]
+    suspects = _below_symptom(evidence, callees)  # where the symptom could have come from
     unexplained_earlier = [
         svc
-        for svc in affected
-        if svc not in upstream and onsets[svc] + ONSET_TOLERANCE_S < onsets.get(h.service, float("inf"))
+        for svc, onset in degraded.items()
+        if svc not in scope
+        and svc not in upstream
+        and (suspects is None or svc in suspects)
+        and onset + ONSET_TOLERANCE_S < start
     ]
     topo = [e.id for e in evidence if e.kind is EvidenceKind.topology][:1]
     passed = not unexplained_earlier and (bool(explained) or not affected)
@@ -204,6 +253,29 @@ def _mechanism(
         else f"degraded earlier without depending on {h.service}: {', '.join(unexplained_earlier[:3])}"
     )
     return CheckResult(item=CheckItem.mechanism, passed=passed, note=note, evidence_ids=topo)
+
+
+def _degraded_onsets(evidence: list[Evidence]) -> dict[str, float]:
+    """Earliest onset of trouble per service (errors, latency, saturation); traffic that only moved is not trouble."""
+    return _earliest_onsets(
+        [e for e in evidence if e.kind in ANOMALY_KINDS and e.service and e.data.get("fault", True)]
+    )
+
+
+def _below_symptom(evidence: list[Evidence], callees: dict[str, set[str]]) -> set[str] | None:
+    """The ticket's services and everything they depend on, transitively; None without a ticket."""
+    tickets = [e for e in evidence if e.kind is EvidenceKind.ticket]
+    if not tickets:
+        return None
+    seeds = {s for t in tickets for s in t.data.get("symptom_services") or t.data.get("services", [])}
+    found = set(seeds)
+    stack = list(seeds)
+    while stack:
+        for callee in callees.get(stack.pop(), ()):
+            if callee not in found:
+                found.add(callee)
+                stack.append(callee)
+    return found
 
 
 def _duration(own: list[Evidence]) -> CheckResult:
@@ -229,6 +301,13 @@ def _reach(service: str, callers: dict[str, set[str]]) -> set[str]:
                 seen.add(caller)
                 stack.append(caller)
     return seen
+
+
+def _margin(ranked: list[Hypothesis]) -> float:
+    """How far the top hypothesis leads the runner-up, as a share of its score."""
+    if len(ranked) < 2 or ranked[0].score <= 0:
+        return 1.0
+    return (ranked[0].score - ranked[1].score) / ranked[0].score
 
 
 def _margin_factor(h: Hypothesis, ranked: list[Hypothesis]) -> float:

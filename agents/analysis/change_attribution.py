@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from agents.analysis.metric_kinds import FAILURE_FAMILIES
+from agents.analysis.metric_kinds import FAILURE_FAMILIES, is_exhaustible
 from agents.analysis.models import Candidate
 from graphs.contracts import DependencyEdge, Evidence, EvidenceKind, FaultType, Pinpoint
 
@@ -30,9 +30,18 @@ ROLE = {
     "bystander": 0.3,
     "quiet_change": 0.1,
 }
-BONUS = {"timed_change": 0.3, "linked_change": 0.8, "named_by_callers": 0.2, "ticket_ids": 0.2, "earliest": 0.3}
+BONUS = {
+    "timed_change": 0.3,
+    "prompt_change": 0.2,
+    "linked_change": 0.8,
+    "named_by_callers": 0.2,
+    "ticket_ids": 0.2,
+    "earliest": 0.3,
+    "leak": 0.3,
+}
 TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[.\-/][A-Za-z0-9_]+)*")
 MIN_TOKEN = 6
+FAILING = FAILURE_FAMILIES | {"log_error", "error_origin"}
 DEPLOY_KINDS = {"deploy", "feature_flag", "config"}
 CHANGE_FAULTS = {"feature_flag": FaultType.feature_flag, "config": FaultType.config_change}
 RESOURCE_FAULTS = (
@@ -64,12 +73,42 @@ class ServiceView:
 
     @property
     def fault_onset(self) -> float | None:
-        return _earliest(self.faults)
+        """When the service's largest trouble began: an early small blip in the same series is only a prelude."""
+        return _earliest(self.faults, major=True)
 
     @property
     def failing(self) -> bool:
-        """Errors, latency or lost availability, not merely busy."""
-        return any(a.data.get("family") in FAILURE_FAMILIES | {"log_error", "error_origin"} for a in self.faults)
+        """Errors, latency or lost availability at the onset of its trouble, not merely busy."""
+        onset = self.fault_onset
+        return any(
+            a.data.get("family") in FAILING and (onset is None or _start(a) <= onset + ONSET_TOLERANCE_S)
+            for a in self.faults
+        )
+
+    @property
+    def failing_onset(self) -> float | None:
+        """When errors, latency or lost availability began (a resource trending towards a limit is not yet failing)."""
+        return _earliest([a for a in self.faults if a.data.get("family") in FAILING])
+
+    def load_moves(self, direction: int) -> list[Evidence]:
+        """Traffic or usage that moved this way: the service got (or lost) work."""
+        return [
+            a
+            for a in self.anomalies
+            if a.data.get("family") in ("traffic", "resource") and a.data.get("direction") == direction
+        ]
+
+    def prompt_change(self) -> Evidence | None:
+        """The latest deploy, flag or config change shortly before the service's own trouble began."""
+        onset = self.fault_onset
+        if onset is None:
+            return None
+        near = [
+            c
+            for c in self.changes
+            if c.data.get("change_kind") in DEPLOY_KINDS and onset - DRIVEN_LEAD_S <= c.data["onset"] <= onset
+        ]
+        return max(near, key=lambda c: c.data["onset"]) if near else None
 
 
 def is_ticket_evidence(evidence: list[Evidence]) -> bool:
@@ -78,10 +117,11 @@ def is_ticket_evidence(evidence: list[Evidence]) -> bool:
 
 def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]) -> list[Candidate]:
     """Candidates best first for an investigation that started from a ticket."""
+    edges = [*edges, *shared_host_edges(evidence, edges)]
     views = _views(evidence, edges)
     callees, callers = _graph(edges)
     seeds = _seeds(evidence, views)
-    chain = _chain(seeds, views, callees)
+    chain = _chain(seeds, views, callees, callers)
     roles: dict[str, str] = {}
     frontier = _frontier(chain, views, callees)
     for name in chain:
@@ -121,6 +161,16 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
         if "timed_change" in bonuses and _timed_changes(view, reference):
             score += BONUS["timed_change"]
             notes[name].append("a change precedes the onset")
+            if (
+                (view.faults or name in drivers)
+                and reference is not None
+                and any(reference - DRIVEN_LEAD_S <= c.data["onset"] for c in _timed_changes(view, reference))
+            ):
+                score += BONUS["prompt_change"]
+                notes[name].append("minutes before it")
+        if "leak" in bonuses and _leaks(view):
+            score += BONUS["leak"]
+            notes[name].append("a resource climbs steadily from a deploy on")
         if linked[name] and (
             reference is None or any(c.data["onset"] <= reference + ONSET_TOLERANCE_S for c in linked[name])
         ):
@@ -133,7 +183,7 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
             score += BONUS["ticket_ids"]
             notes[name].append("the ticket's ids appear in its errors")
         scores[name] = score
-    _reward_earliest(scores, roles, views, drivers)
+    _reward_earliest(scores, roles, views, drivers, chain, callers)
     candidates = [
         _candidate(name, scores[name], roles[name], views, linked[name], drivers, amplifiers, callees, symptom_start)
         for name in scores
@@ -179,49 +229,111 @@ def _seeds(evidence: list[Evidence], views: dict[str, ServiceView]) -> list[str]
     seeds: list[str] = []
     for item in evidence:
         if item.kind is EvidenceKind.ticket:
-            seeds += [s for s in item.data.get("symptom_services") or item.data.get("services", []) if s in views]
+            seeds += _reported_services(item, views)
     seeds += [name for name, view in views.items() if any(t.data.get("error_lines") for t in view.trail)]
     if not seeds:
         seeds = [name for name, view in views.items() if view.faults]
     return list(dict.fromkeys(seeds))
 
 
-def _chain(seeds: list[str], views: dict[str, ServiceView], callees: dict[str, set[str]]) -> list[str]:
-    """Anomalous services reached from the seeds through callees whose trouble began no later than their caller's."""
+def _reported_services(ticket: Evidence, views: dict[str, ServiceView]) -> list[str]:
+    """Where the reporter sees the symptom: the services the ticket is tagged with; services its text only mentions
+    ("maybe the vendor again?") are suspicions, used only when the tags do not name known services."""
+    tagged = [s for s in ticket.data.get("services", []) if s in views]
+    if tagged and len(tagged) == len(ticket.data.get("services", [])):
+        return tagged
+    return [s for s in ticket.data.get("symptom_services") or ticket.data.get("services", []) if s in views]
+
+
+def _chain(
+    seeds: list[str], views: dict[str, ServiceView], callees: dict[str, set[str]], callers: dict[str, set[str]]
+) -> list[str]:
+    """Anomalous services reached from the seeds through callees whose trouble began no later than their caller's,
+    and through where the work of a merely busy (or idle) member came from. A callee whose trouble began well before
+    its caller's own change (the caller coped with it until then) is not followed."""
     chain = [s for s in seeds if views[s].anomalies]
     stack = list(seeds)
     seen = set(seeds)
     while stack:
         caller = stack.pop()
-        caller_onset = views[caller].onset
+        view = views[caller]
+        caller_onset = view.onset
         for callee in sorted(callees.get(caller, ())):
             onset = views[callee].onset if callee in views else None
             if callee in seen or onset is None:
                 continue
             if caller_onset is not None and onset > caller_onset + ONSET_TOLERANCE_S:
                 continue
+            if _coped(view, views[callee]):
+                continue
             seen.add(callee)
             chain.append(callee)
             stack.append(callee)
+        if view.anomalies and not view.faults:  # only busy or idle: follow the work to where it came from
+            for origin in _load_sources(caller, views, callers):
+                callees[caller].add(origin)  # the source of its work explains it, as a callee would
+                callers[origin].add(caller)
+                if origin not in seen:
+                    seen.add(origin)
+                    chain.append(origin)
+                    stack.append(origin)
     return chain
 
 
+def _coped(caller: ServiceView, callee: ServiceView) -> bool:
+    """The callee was failing well before the caller's own change, and the caller's trouble began only after it."""
+    change = caller.prompt_change()
+    onset = callee.failing_onset
+    return change is not None and onset is not None and onset + ONSET_TOLERANCE_S < change.data["onset"]
+
+
+def _load_sources(service: str, views: dict[str, ServiceView], callers: dict[str, set[str]]) -> list[str]:
+    """Callers whose own traffic or usage moved the same way at the same minute, transitively: where load came from."""
+    found: list[str] = []
+    for direction in (1, -1):
+        moves = views[service].load_moves(direction)
+        if not moves:
+            continue
+        onset = min(_start(a) for a in moves)
+        stack, seen = [service], {service}
+        while stack:
+            for caller in sorted(callers.get(stack.pop(), ())):
+                if caller in seen or caller not in views:
+                    continue
+                if any(abs(_start(a) - onset) <= ONSET_TOLERANCE_S for a in views[caller].load_moves(direction)):
+                    seen.add(caller)
+                    found.append(caller)
+                    stack.append(caller)
+    return found
+
+
 def _frontier(chain: list[str], views: dict[str, ServiceView], callees: dict[str, set[str]]) -> set[str]:
-    """Chain services in trouble with no troubled chain service below them: where the symptom begins."""
+    """Chain services in trouble with no troubled chain service below them whose trouble began no later than theirs
+    (and that they had not coped with until their own change): where the symptom begins."""
     faulty = {s for s in chain if views[s].faults}
     members = set(chain)
 
-    def below(service: str) -> set[str]:
+    def explained(service: str) -> bool:
+        view = views[service]
+        onset = view.fault_onset or float("inf")
         seen: set[str] = set()
         stack = [service]
         while stack:
             for callee in callees.get(stack.pop(), ()):
-                if callee in members and callee not in seen:
-                    seen.add(callee)
-                    stack.append(callee)
-        return seen
+                if callee not in members or callee in seen:
+                    continue
+                seen.add(callee)
+                stack.append(callee)
+                other = views[callee]
+                if (
+                    callee in faulty
+                    and (other.fault_onset or 0.0) <= onset + ONSET_TOLERANCE_S
+                    and not _coped(view, other)
+                ):
+                    return True
+        return False
 
-    return {s for s in faulty if not (below(s) & faulty)}
+    return {s for s in faulty if not explained(s)}
 
 
 def _amplifiers(chain: list[str], views: dict[str, ServiceView], callers: dict[str, set[str]]) -> dict[str, str]:
@@ -253,20 +365,28 @@ def _amplifiers(chain: list[str], views: dict[str, ServiceView], callers: dict[s
 def _drivers(
     frontier: set[str], chain: list[str], views: dict[str, ServiceView], callers: dict[str, set[str]]
 ) -> dict[str, str]:
-    """A frontier only busy (no errors, no latency) right after its chain caller changed: the caller drove it."""
+    """A frontier only busy (no errors, no latency) at its onset right after a caller changed: the caller drove it.
+    The caller is a direct one in the chain, or the highest service the extra load came through."""
     found: dict[str, str] = {}
     for service in sorted(frontier):
         view = views[service]
         onset = view.fault_onset
         if view.failing or onset is None or _timed_changes(view, onset):
             continue
-        for caller in sorted(callers.get(service, ())):
-            if caller in chain and any(
-                c.data.get("change_kind") in DEPLOY_KINDS and onset - DRIVEN_LEAD_S <= c.data["onset"] <= onset
-                for c in views[caller].changes
-            ):
-                found[caller] = service
+        direct = [c for c in sorted(callers.get(service, ())) if c in chain and _changed_before(views[c], onset)]
+        for caller in direct:
+            found[caller] = service
+        sources = [s for s in _load_sources(service, views, callers) if _changed_before(views[s], onset)]
+        if sources and not direct:
+            found[sources[-1]] = service  # the highest: the others only passed the load on
     return found
+
+
+def _changed_before(view: ServiceView, onset: float) -> bool:
+    return any(
+        c.data.get("change_kind") in DEPLOY_KINDS and onset - DRIVEN_LEAD_S <= c.data["onset"] <= onset
+        for c in view.changes
+    )
 
 
 def _neighbourhood(chain: list[str], callees: dict[str, set[str]], callers: dict[str, set[str]]) -> set[str]:
@@ -350,9 +470,51 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower())
 
 
-def _earliest(items: list[Evidence]) -> float | None:
-    onsets = [i.data["onset"] for i in items if isinstance(i.data.get("onset"), int | float)]
+def _earliest(items: list[Evidence], major: bool = False) -> float | None:
+    onsets = [_start(i, major) for i in items if isinstance(i.data.get("onset"), int | float)]
     return min(onsets) if onsets else None
+
+
+def _start(item: Evidence, major: bool = False) -> float:
+    """When an anomaly began; with major, when its largest shift began (metrics know; logs and traces do not)."""
+    if major and isinstance(item.data.get("major_onset"), int | float):
+        return float(item.data["major_onset"])
+    return float(item.data["onset"])
+
+
+def _leaks(view: ServiceView) -> list[Evidence]:
+    """Exhaustible resources (descriptors, memory, connections) climbing steadily from shortly after a change, well
+    before the service began failing: the leak came first, the failures followed."""
+    changes = [c.data["onset"] for c in view.changes if c.data.get("change_kind") in DEPLOY_KINDS]
+    failing = view.failing_onset
+    return [
+        a
+        for a in view.faults
+        if a.data.get("climbing")
+        and (failing is None or _start(a) + ONSET_TOLERANCE_S < failing)
+        and a.data.get("direction", 0) > 0
+        and is_exhaustible(str(a.data.get("metric", "")))
+        and any(at <= _start(a) <= at + DRIVEN_LEAD_S for at in changes)
+    ]
+
+
+def shared_host_edges(evidence: list[Evidence], edges: list[DependencyEdge]) -> list[DependencyEdge]:
+    """Services that run on a host outside the call graph: the same metric left its level the same way in the same
+    minutes on both (a node pool's clock, a VM's disk). The host becomes a callee, as a dependency would be."""
+    connected = {e.caller for e in edges} | {e.callee for e in edges}
+    by_metric: dict[str, list[Evidence]] = defaultdict(list)
+    for item in evidence:
+        if item.kind is EvidenceKind.metric_anomaly and item.service and item.data.get("detector") == "onset":
+            by_metric[str(item.data.get("metric", ""))].append(item)
+    found: dict[tuple[str, str], DependencyEdge] = {}
+    for items in by_metric.values():
+        for host in (i for i in items if i.service not in connected):
+            for other in (i for i in items if i.service in connected):
+                same_way = other.data.get("direction") == host.data.get("direction")
+                if same_way and abs(_start(other) - _start(host)) <= ONSET_TOLERANCE_S:
+                    key = (str(other.service), str(host.service))
+                    found[key] = DependencyEdge(caller=key[0], callee=key[1])
+    return list(found.values())
 
 
 def _reference(
@@ -366,24 +528,50 @@ def _reference(
 
 
 def _reward_earliest(
-    scores: dict[str, float], roles: dict[str, str], views: dict[str, ServiceView], drivers: dict[str, str]
+    scores: dict[str, float],
+    roles: dict[str, str],
+    views: dict[str, ServiceView],
+    drivers: dict[str, str],
+    chain: list[str],
+    callers: dict[str, set[str]],
 ) -> None:
-    """Where a symptom may begin (not a chain service, explained below it), the earliest trouble of all counts."""
+    """Where a symptom may begin (not a chain service, explained below it), the earliest trouble of the symptom's
+    chain counts, when that trouble explains a failing service above it (a caller's own early errors explain none)."""
     onsets = {}
     for name, role in roles.items():
         if ROLE[role] < ROLE["frontier"]:
             continue
-        source = views[drivers[name]] if name in drivers else views[name]
-        onset = source.fault_onset or source.onset
-        if onset is not None:
+        source = drivers.get(name, name)
+        onset = views[source].fault_onset or views[source].onset
+        if onset is not None and _explains_above(source, onset, views, chain, callers):
             onsets[name] = onset
-    everyone = [v.fault_onset for v in views.values() if v.fault_onset is not None]
+    related = set(chain) | {n for n, r in roles.items() if ROLE[r] >= ROLE["frontier"]} | set(drivers.values())
+    everyone = [views[n].fault_onset for n in related if views[n].fault_onset is not None]
     if not onsets or not everyone:
         return
     first = min(everyone)
     for name, onset in onsets.items():
         if onset <= first + ONSET_TOLERANCE_S:
             scores[name] += BONUS["earliest"]
+
+
+def _explains_above(
+    service: str, onset: float, views: dict[str, ServiceView], chain: list[str], callers: dict[str, set[str]]
+) -> bool:
+    """A chain service above this one (its callers, transitively) began failing no earlier than it."""
+    members = set(chain)
+    seen: set[str] = set()
+    stack = [service]
+    while stack:
+        for caller in callers.get(stack.pop(), ()):
+            if caller in seen or caller not in members:
+                continue
+            seen.add(caller)
+            stack.append(caller)
+            failing = views[caller].failing_onset
+            if failing is not None and failing >= onset - ONSET_TOLERANCE_S:
+                return True
+    return False
 
 
 # --- the candidate ---------------------------------------------------------------------------------
@@ -447,6 +635,8 @@ def _pinpoint(
         )
         if amplifier and any(a.data.get("family") == "retry" for a in view.anomalies):
             fault = FaultType.retry_storm
+        elif _leaks(view):
+            fault = FaultType.resource_exhaustion
         elif driver and "migration" in str(change.data.get("diff", "")).lower() + " ".join(
             str(c.data.get("diff", "")).lower() for c in view.changes
         ):

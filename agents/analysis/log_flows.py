@@ -19,7 +19,8 @@ MIN_SUPPORT = 5  # traces in which the earlier statement logged, before the onse
 MIN_CONFIDENCE = 0.85  # share of those traces that also logged the later statement
 MIN_SCORE = 3.0
 MAX_SCORE = 50.0
-EXPLAINED_SHARE = 0.3  # a downstream break in this share of a service's broken traces explains them
+EXPLAINED_SHARE = 0.3  # a downstream break in this share of a service's broken traces explains them ...
+EXPLAINING_STRENGTH = 0.5  # ... when it is about as significant: a faint echo downstream explains nothing
 SPAN_PREFIX = "SPAN "
 _LINE = re.compile(r"^(.*)#(\d+)$")
 
@@ -65,7 +66,7 @@ def detect_flow_breaks(
             (
                 (len(traces & found[other][1]) / len(traces), other)
                 for other in sorted(downstream.get(service, set()))
-                if other in found and other != service
+                if other in found and other != service and found[other][0][0] >= EXPLAINING_STRENGTH * z
             ),
             default=(0.0, ""),
         )

@@ -27,6 +27,8 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "pending_review",
             "no_show",
             "denied",
+            "stale",
+            "under_replicated",
         ),
     ),
     ("latency", ("latency", "p99", "p95", "duration", "gc_pause", "lag", "_ms")),
@@ -51,27 +53,51 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "waiting",
             "threads",
             "fd_",
+            "fds",
+            "descriptor",
+            "handles",
             "slots",
         ),
     ),
 )
-FAULT_FAMILIES = {"availability", "error", "latency", "resource"}
-FAILURE_FAMILIES = {"availability", "error", "latency"}
+FAULT_FAMILIES = {"availability", "error", "latency", "resource", "skew"}
+FAILURE_FAMILIES = {"availability", "error", "latency", "skew"}
+# a quantity that should sit at zero (a clock's offset): a departure either way is trouble
+SKEW_WORDS = ("offset", "skew", "drift")
+# what is left of a resource (a cert's lifetime, free slots): falling is trouble, rising is relief
+HEADROOM_WORDS = ("expiry", "remaining", "free", "left", "headroom")
+# usage that stops a service when it fills up, and climbs steadily when something leaks
+EXHAUSTIBLE_WORDS = ("fd", "memory", "rss", "heap", "conn", "disk", "wal", "threads", "pool", "clients", "slots")
 
 
 def metric_family(name: str) -> str:
     """The family of a metric by the words in its name; `traffic` when none says more."""
     lowered = f"{name.lower()}_"
+    if any(word in lowered for word in SKEW_WORDS):
+        return "skew"
     for family, words in FAMILY_WORDS:
         if any(word in lowered for word in words):
             return family
     return "traffic"
 
 
-def is_fault(family: str, direction: int) -> bool:
+def is_fault(family: str, direction: int, name: str = "") -> bool:
     """Whether a move of this family in this direction is trouble (fewer errors or less CPU is not)."""
     if family == "availability":
         return direction < 0
+    if family == "skew":
+        return direction != 0
     if family == "resource":
-        return True  # a cert's remaining lifetime or free slots falling counts as much as usage rising
+        # a cert's remaining lifetime falling is trouble; usage (cpu, connections) falling only means less work
+        return direction < 0 if is_headroom(name) else direction > 0
     return family in FAULT_FAMILIES and direction > 0
+
+
+def is_headroom(name: str) -> bool:
+    return any(word in name.lower() for word in HEADROOM_WORDS)
+
+
+def is_exhaustible(name: str) -> bool:
+    """Usage with a hard ceiling (descriptors, memory, connections, disk): a steady climb ends in an outage."""
+    lowered = name.lower()
+    return not is_headroom(lowered) and any(word in lowered for word in EXHAUSTIBLE_WORDS)

@@ -7,6 +7,7 @@ point of the window is tested against the window's quiet start, and the first su
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,47 +20,122 @@ MIN_Z = 4.0
 SUSTAIN = 3  # points in a row: one noisy point is not an onset
 MAX_Z = 50.0
 RELATIVE_FLOOR = 0.1
+MAJOR_SHARE = 0.02  # a departure under 2 % of the largest one in the same series is a prelude, not the shift
+SHARE_BOUND = 100.0  # percentages: the room left below 100 % bounds how far a ratio near the top can fall
+CLIMB_SHARE = 0.6  # a resource that climbs in at least 60 % of its steps after the onset is leaking, not spiking
 LOG_LEVELS = {"ERROR": 1.0, "FATAL": 1.0, "CRITICAL": 1.0, "WARN": 0.5, "WARNING": 0.5}
 MIN_LOG_LINES = 3
 
 
-def series_onset(times: list[float], values: list[float]) -> tuple[float, float, int] | None:
+@dataclass(frozen=True)
+class Departure:
+    """How a series left its quiet start: when, how far, which way, when the largest shift began, whether it ended."""
+
+    onset: float
+    z: float
+    direction: int
+    major_onset: float  # the foot of the rise to the largest departure (an early small blip is a prelude)
+    magnitude: float  # log10 of the peak deviation in noise units, unclipped: compares sizes across series
+    end: float  # the last point still departed
+    ongoing: bool  # still departed at the end of the series
+    climbing: bool  # rose step after step from the onset on (a leak), rather than jumping
+
+
+def series_onset(times: list[float], values: list[float], name: str = "") -> tuple[float, float, int] | None:
     """(onset, peak |z|, direction) of the first sustained departure from the first points; None when none."""
+    found = series_departure(times, values, name)
+    return (found.onset, found.z, found.direction) if found else None
+
+
+def series_departure(times: list[float], values: list[float], name: str = "") -> Departure | None:
+    """The first sustained departure from the window's quiet start, in either direction; None when none."""
     t, v = np.asarray(times, float), np.asarray(values, float)
     finite = np.isfinite(v)
     t, v = t[finite], v[finite]
     if len(v) <= REFERENCE_POINTS + SUSTAIN:
         return None
-    median, scale = robust_scale(v[:REFERENCE_POINTS], RELATIVE_FLOOR)
-    z = np.clip((v - median) / scale, -MAX_Z, MAX_Z)
+    reference = v[:REFERENCE_POINTS]
+    median, scale = robust_scale(reference, RELATIVE_FLOOR)
+    if _is_share(name, reference):
+        scale = min(scale, max(RELATIVE_FLOOR * (SHARE_BOUND - median), _spread(reference), 1e-9))
+    raw = (v - median) / scale
+    z = np.clip(raw, -MAX_Z, MAX_Z)
     for direction in (1, -1):
         hits = direction * z >= MIN_Z
         run = np.convolve(hits.astype(int), np.ones(SUSTAIN, int), mode="valid") >= SUSTAIN
-        if run.any():
-            first = int(np.argmax(run))
-            return float(t[first]), float(np.max(direction * z)), direction
+        if not run.any():
+            continue
+        first = int(np.argmax(run))
+        departed = np.flatnonzero(hits)
+        last = int(departed[-1])
+        peak = float(np.max(direction * raw))
+        return Departure(
+            onset=float(t[first]),
+            z=float(np.max(direction * z)),
+            direction=direction,
+            major_onset=float(t[_major_start(direction * (v - median), first, scale)]),
+            magnitude=round(float(np.log10(max(peak, 1.0))), 3),
+            end=float(t[last]),
+            ongoing=last >= len(v) - SUSTAIN,
+            climbing=_climbing(direction * v[first:]),
+        )
     return None
+
+
+def _is_share(name: str, reference: np.ndarray) -> bool:
+    lowered = name.lower()
+    return ("percent" in lowered or "ratio" in lowered) and bool(np.all((reference >= 0) & (reference <= SHARE_BOUND)))
+
+
+def _spread(reference: np.ndarray) -> float:
+    low, high = np.quantile(reference, [0.1, 0.9])
+    return float(high - low) / 2.56
+
+
+def _major_start(deviation: np.ndarray, first: int, scale: float) -> int:
+    """Where the rise to the largest departure starts: cross a share of the peak, then walk back down its slope."""
+    peak = float(np.max(deviation[first:]))
+    threshold = max(MIN_Z * scale, MAJOR_SHARE * peak)
+    above = np.flatnonzero(deviation[first:] >= threshold)
+    start = first + int(above[0]) if len(above) else first
+    while start > first and deviation[start] - deviation[start - 1] > scale:
+        start -= 1
+    return start
+
+
+def _climbing(values: np.ndarray) -> bool:
+    """Most steps up until the peak: a steady climb (a leak), not a step or a spike."""
+    if len(values) < 2 * SUSTAIN:
+        return False
+    rise = values[: int(np.argmax(values)) + 1]
+    if len(rise) < 2 * SUSTAIN:
+        return False
+    return float(np.mean(np.diff(rise) > 0)) >= CLIMB_SHARE
 
 
 def metric_onsets(series: list[MetricSeries]) -> list[dict]:
     """One row per series that departed: service, instance, metric, onset, z, direction, before, peak value."""
     rows = []
     for s in series:
-        found = series_onset(s.timestamps, s.values)
+        found = series_departure(s.timestamps, s.values, s.metric)
         if found is None:
             continue
-        onset, z, direction = found
         values = np.asarray(s.values, float)
         rows.append(
             {
                 "service": s.service,
                 "instance": s.instance,
                 "metric": s.metric,
-                "onset": onset,
-                "z": round(z, 3),
-                "direction": direction,
+                "onset": found.onset,
+                "major_onset": found.major_onset,
+                "z": round(found.z, 3),
+                "magnitude": found.magnitude,
+                "direction": found.direction,
                 "before": float(np.median(values[:REFERENCE_POINTS])),
-                "peak": float(values.max() if direction > 0 else values.min()),
+                "peak": float(values.max() if found.direction > 0 else values.min()),
+                "end": found.end,
+                "ongoing": found.ongoing,
+                "climbing": found.climbing,
             }
         )
     return rows

@@ -52,6 +52,7 @@ def rank_candidates(evidence: list[Evidence], edges: list[DependencyEdge]) -> li
     for item in evidence:
         if item.service and item.kind in (*SCORE_SCALE, EvidenceKind.change):
             by_service[item.service].append(item)
+    _attribute_waits(by_service)
     family_strength = {service: _family_strengths(items) for service, items in by_service.items()}
     callees: dict[str, set[str]] = defaultdict(set)
     for edge in edges:
@@ -73,6 +74,21 @@ def rank_candidates(evidence: list[Evidence], edges: list[DependencyEdge]) -> li
     _reward_earliest(scores, onsets)
     candidates = [_candidate(service, score, by_service[service]) for service, score in scores.items() if score > 0]
     return sorted(candidates, key=lambda c: (-c.score, c.service))
+
+
+def _attribute_waits(by_service: dict[str, list[Evidence]]) -> None:
+    """A slow outgoing call is credited to its callee (network, the callee's queue), unless the caller's own CPU is
+    the busier: a starved caller is slow around every call it makes."""
+    cpu = {
+        s: max((strength(i) for i in items if evidence_family(i) == "cpu"), default=0.0)
+        for s, items in by_service.items()
+    }
+    for service, items in list(by_service.items()):
+        for item in list(items):
+            caller = item.data.get("called_by")
+            if caller and cpu.get(caller, 0.0) > cpu.get(service, 0.0):
+                items.remove(item)
+                by_service[caller].append(item)
 
 
 def _family_strengths(items: list[Evidence]) -> dict[str, float]:

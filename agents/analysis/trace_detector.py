@@ -27,10 +27,12 @@ def detect_trace_anomalies(t: RuntimeTelemetry) -> list[Finding]:
     reference = _self_times(t.baseline_spans) if t.baseline_spans else current[current["start"] <= split]
     if symptom.empty or reference.empty:
         return []
-    before = {key: group["self_ms"].to_numpy() for key, group in reference.groupby(["service", "operation"])}
+    before = {
+        key: group["self_ms"].to_numpy() for key, group in reference.groupby(["service", "operation", "called_by"])
+    }
     findings = []
-    for (service, operation), group in symptom.groupby(["service", "operation"]):
-        ref = before.get((service, operation))
+    for (service, operation, called_by), group in symptom.groupby(["service", "operation", "called_by"]):
+        ref = before.get((service, operation, called_by))
         if ref is None or len(ref) < MIN_CALLS or len(group) < MIN_CALLS:
             continue
         median, scale = robust_scale(ref, RELATIVE_FLOOR)
@@ -45,13 +47,14 @@ def detect_trace_anomalies(t: RuntimeTelemetry) -> list[Finding]:
                 kind=EvidenceKind.trace_anomaly,
                 service=str(service),
                 instance=str(group["instance"].iloc[0]),
-                signal=str(operation),
+                signal=f"{operation} (called by {called_by})" if called_by else str(operation),
                 score=round(float(z), 3),
                 onset=onset,
                 summary=f"{service} {operation}: self time {now:.1f} ms (usual {median:.1f} ms), {len(group)} spans",
                 data={
                     "family": "self_latency",
                     "operation": str(operation),
+                    "called_by": str(called_by),
                     "onset": onset,
                     "before_ms": median,
                     "after_ms": now,
@@ -65,7 +68,7 @@ def detect_trace_anomalies(t: RuntimeTelemetry) -> list[Finding]:
 def _self_times(spans: list[Span]) -> pd.DataFrame:
     """One row per span with its own time: duration minus the time its direct children took."""
     if not spans:
-        return pd.DataFrame(columns=["service", "instance", "operation", "start", "self_ms"])
+        return pd.DataFrame(columns=["service", "instance", "operation", "start", "self_ms", "called_by"])
     frame = pd.DataFrame(
         {
             "trace_id": [s.trace_id for s in spans],
@@ -78,8 +81,17 @@ def _self_times(spans: list[Span]) -> pd.DataFrame:
             "duration_ms": [s.duration_ms for s in spans],
         }
     )
-    children = frame.groupby(["trace_id", "parent_id"])["duration_ms"].sum()
+    grouped = frame.groupby(["trace_id", "parent_id"])
+    children = grouped["duration_ms"].sum()
     keys = pd.MultiIndex.from_arrays([frame["trace_id"], frame["span_id"]])
     child_ms = children.reindex(keys).fillna(0.0).to_numpy()
     frame["self_ms"] = np.clip(frame["duration_ms"].to_numpy() - child_ms, 0.0, None)
+    # An outgoing call (a span whose children all run in one other service) waits on that callee: its own time is
+    # the network and the callee's queue, so it counts for the callee, not for the caller that merely waits.
+    services = grouped["service"].agg(["first", "nunique"]).reindex(keys)
+    callee = services["first"].to_numpy()
+    outgoing = (services["nunique"].to_numpy() == 1) & (callee != frame["service"].to_numpy()) & pd.notna(callee)
+    frame["called_by"] = ""
+    frame.loc[outgoing, "called_by"] = frame.loc[outgoing, "service"]
+    frame.loc[outgoing, "service"] = callee[outgoing]
     return frame

@@ -92,7 +92,7 @@ def _metric_evidence(series: list[MetricSeries], result: ToolResult, window: Tim
                 data={
                     "detector": "onset",
                     "family": family,
-                    "fault": is_fault(family, first["direction"]),
+                    "fault": is_fault(family, first["direction"], metric),
                     "metric": metric,
                     "signal": metric,
                     "direction": first["direction"],
@@ -100,6 +100,11 @@ def _metric_evidence(series: list[MetricSeries], result: ToolResult, window: Tim
                     "instances": sorted(r["instance"] for r in rows),
                     "before": first["before"],
                     "peak": first["peak"],
+                    "major_onset": min(r["major_onset"] for r in rows if r["direction"] == first["direction"]),
+                    "magnitude": max(r["magnitude"] for r in rows),
+                    "end": max(r["end"] for r in rows),
+                    "ongoing": any(r["ongoing"] for r in rows),
+                    "climbing": any(r["climbing"] for r in rows if r["direction"] == first["direction"]),
                 },
                 score=max(r["z"] for r in rows),
             )

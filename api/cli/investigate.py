@@ -94,10 +94,11 @@ def summarise(report: Report, out: Path) -> None:
     table.add_row("confidence", f"{report.confidence:.2f}")
     table.add_row("status", report.status.value)
     by_id = {e.id: e for e in report.evidence}
-    for evidence_id in (rc.evidence_ids if rc else [])[:3]:
-        e = by_id.get(evidence_id)
-        if e:
-            table.add_row("evidence", f"{e.id}  {e.summary[:110]}")
+    cited = [by_id[i] for i in (rc.evidence_ids if rc else []) if i in by_id]
+    # the evidence that pins the cause down first, then the strongest symptoms
+    cited.sort(key=lambda e: (e.data.get("signal") != (rc.pinpoint.ref if rc else None), -e.score))
+    for e in cited[:3]:
+        table.add_row("evidence", f"{e.id}  {e.summary[:110]}")
     c = report.cost
     table.add_row("cost", f"${c.usd:.4f}, {c.model_calls} model calls, {c.tool_calls} tool calls, {c.seconds:.1f}s")
     console.print(table)

@@ -13,6 +13,8 @@ import pandas as pd
 _LEVEL = re.compile(r"\b(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|SEVERE)\b")
 _CLOCK_PREFIX = re.compile(r"^\s*\d{2}:\d{2}:\d{2}(?:\.\d+)?\s+")
 METRIC_SKIP = {"Time", "TimeStamp", "PodName", "ServiceName"}
+MAX_LINE_CHARS = 2000  # like a log backend's line-size limit: a stack trace keeps its head, not its 16 kB
+LARGE_FILES_CACHED = 24  # minute files of logs or traces: a window and its reference need under a dozen
 
 
 def service_of_pod(pod: str) -> str:
@@ -44,7 +46,7 @@ def read_edge_latency(path: Path) -> pd.DataFrame:
     return frame.drop(columns=["time", "timestamp"]).apply(pd.to_numeric, errors="coerce")
 
 
-@lru_cache(maxsize=128)
+@lru_cache(maxsize=LARGE_FILES_CACHED)
 def read_traces(path: Path) -> pd.DataFrame:
     """Spans of one minute file, with epoch-second start, millisecond duration and service."""
     frame = pd.read_csv(path, dtype={"TraceID": str, "SpanID": str, "ParentID": str, "PodName": str})
@@ -70,7 +72,7 @@ def read_log_errors(path: Path) -> pd.DataFrame:
     return frame[frame["level"] == "ERROR"].reset_index(drop=True)
 
 
-@lru_cache(maxsize=128)
+@lru_cache(maxsize=LARGE_FILES_CACHED)
 def read_logs(path: Path) -> pd.DataFrame:
     """Log lines of one minute file: the container's JSON `log` field parsed, level read from the line."""
     frame = pd.read_csv(path, dtype=str, on_bad_lines="skip")  # a few lines hold broken quoting
@@ -81,12 +83,18 @@ def read_logs(path: Path) -> pd.DataFrame:
             "timestamp": frame["TimeUnixNano"].astype("int64") / 1e9,
             "instance": frame["PodName"],
             "level": levels,
-            "message": [_CLOCK_PREFIX.sub("", text) for text in messages],
+            "message": [_clip(_CLOCK_PREFIX.sub("", text)) for text in messages],
             "trace_id": frame["TraceID"].fillna(""),
         }
     )
     out["service"] = out["instance"].map(service_of_pod)
     return out
+
+
+def _clip(text: str) -> str:
+    if len(text) <= MAX_LINE_CHARS:
+        return text
+    return f"{text[:MAX_LINE_CHARS]} ... [{len(text) - MAX_LINE_CHARS} more characters]"
 
 
 def _log_text(raw: str) -> str:
