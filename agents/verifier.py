@@ -251,6 +251,8 @@ def _mechanism(
         f"{len(explained)} affected callers depend on {h.service}"
         if passed
         else f"degraded earlier without depending on {h.service}: {', '.join(unexplained_earlier[:3])}"
+        if unexplained_earlier
+        else f"none of the affected services ({', '.join(sorted(affected)[:3])}) depends on {h.service}"
     )
     return CheckResult(item=CheckItem.mechanism, passed=passed, note=note, evidence_ids=topo)
 

@@ -139,7 +139,7 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
         roles[driver] = "driver"
         roles[driven] = "busy"
     tokens = _error_tokens(evidence, views)
-    linked = {name: _linked_changes(view, tokens) for name, view in views.items()}
+    linked = {name: _linked_changes(view, tokens) + limit_changes(view) for name, view in views.items()}
     near = _neighbourhood(chain, callees, callers)
     symptom_start = min((views[s].fault_onset or views[s].onset or float("inf")) for s in chain) if chain else None
     for name, changes in linked.items():
@@ -447,6 +447,37 @@ def _linked_changes(view: ServiceView, tokens: set[str]) -> list[Evidence]:
         if distinctive_tokens(text) & tokens:
             linked.append(change)
     return linked
+
+
+def limit_changes(view: ServiceView) -> list[Evidence]:
+    """Deploys, flags and config changes that moved a metric of the service at once (a pool's maximum, a limit)
+    whose resource later failed: the change cut the room, and the failures waited for the load to fill it."""
+    found = []
+    for change in view.changes:
+        if change.data.get("change_kind") not in DEPLOY_KINDS:
+            continue
+        at = change.data["onset"]
+        moved = [
+            a
+            for a in view.anomalies
+            if a.kind is EvidenceKind.metric_anomaly
+            and abs(_start(a) - at) <= ONSET_TOLERANCE_S
+            and not a.data.get("fault")
+        ]
+        later = [
+            a
+            for a in view.faults
+            if a.kind is EvidenceKind.metric_anomaly and _start(a, major=True) > at + ONSET_TOLERANCE_S
+        ]
+        if any(_resource_stem(a) and _resource_stem(a) == _resource_stem(f) for a in moved for f in later):
+            found.append(change)
+    return found
+
+
+def _resource_stem(item: Evidence) -> str:
+    """The resource a metric measures: its name without the last word (`pool_connections` of `pool_connections_max`)."""
+    parts = str(item.data.get("metric", "")).lower().split("_")
+    return "_".join(parts[:-1]) if len(parts) >= 3 else ""
 
 
 def _named_by_callers(evidence: list[Evidence], views: dict[str, ServiceView]) -> set[str]:

@@ -1,4 +1,5 @@
-"""Log patterns per service: templates that are new, surging or gone in the symptomatic minutes."""
+"""Log patterns per service: templates that are new, surging or gone in the symptomatic minutes, and statement
+flows that broke (log_flows); the reference is yesterday's recording plus the window's quiet minutes."""
 
 from __future__ import annotations
 
@@ -47,7 +48,11 @@ def detect_log_patterns(t: RuntimeTelemetry) -> list[Finding]:
     references = [trace_sets(reference, before_spans, index)]
     if t.baseline_logs:  # a fault already under way in the window's early minutes hides its breaks from them
         references.append(trace_sets(t.baseline_logs, t.baseline_spans, index))
-    findings.extend(detect_flow_breaks(references, after_traces, onsets, downstream_of(t.edges)))
+    starts: dict[str, float] = {}
+    for line in symptom:  # when each trace first logged: a break's onset is its first broken trace
+        if line.trace_id and line.timestamp < starts.get(line.trace_id, float("inf")):
+            starts[line.trace_id] = line.timestamp
+    findings.extend(detect_flow_breaks(references, after_traces, starts, downstream_of(t.edges)))
     return findings
 
 

@@ -46,7 +46,7 @@ def trace_sets(lines: Iterable[LogLine], spans: Iterable[Span], index: TemplateI
 def detect_flow_breaks(
     references: list[TraceSets],
     symptom: TraceSets,
-    onsets: dict[tuple[str, str], float],
+    trace_starts: dict[str, float],
     downstream: dict[str, set[str]],
 ) -> list[Finding]:
     """One finding per service: its most significant broken pair (earlier statement logs, the later one is gone).
@@ -76,7 +76,7 @@ def detect_flow_breaks(
                 service=service,
                 signal=f"break {later}",
                 score=round(z, 3),
-                onset=onsets.get((service, earlier)),
+                onset=min((trace_starts[t] for t in traces if t in trace_starts), default=None),
                 summary=(
                     f"{service}: '{later}' stopped following '{earlier}' in {broken} of {seen} traces "
                     "(it always did before)"
@@ -129,13 +129,12 @@ def _worst_break(
     _, earlier, later, seen_earlier, broken = max(
         same_later, key=lambda r: (_same_class_before(r[1], r[2]), r[0], r[1])
     )
-    best = (None, (strongest[0], earlier, later, seen_earlier, broken))
     traces = {
         trace
         for trace, templates in symptom.items()
         if any(a in templates and b not in templates for a, b in significant)
     }
-    return best[1], traces
+    return (strongest[0], earlier, later, seen_earlier, broken), traces
 
 
 def _follows(reference: Iterable[set[str]]) -> dict[tuple[str, str], float]:

@@ -66,6 +66,9 @@ FAILURE_FAMILIES = {"availability", "error", "latency", "skew"}
 SKEW_WORDS = ("offset", "skew", "drift")
 # what is left of a resource (a cert's lifetime, free slots): falling is trouble, rising is relief
 HEADROOM_WORDS = ("expiry", "remaining", "free", "left", "headroom")
+# a clock counting down to a deadline (a certificate's expiry, a token's lifetime): it falls all the time by design,
+# and the trouble begins only when it reaches zero
+COUNTDOWN_WORDS = ("expiry", "expires", "seconds_to", "seconds_until", "ttl_remaining")
 # usage that stops a service when it fills up, and climbs steadily when something leaks
 EXHAUSTIBLE_WORDS = ("fd", "memory", "rss", "heap", "conn", "disk", "wal", "threads", "pool", "clients", "slots")
 
@@ -95,6 +98,10 @@ def is_fault(family: str, direction: int, name: str = "") -> bool:
 
 def is_headroom(name: str) -> bool:
     return any(word in name.lower() for word in HEADROOM_WORDS)
+
+
+def is_countdown(name: str) -> bool:
+    return any(word in name.lower() for word in COUNTDOWN_WORDS)
 
 
 def is_exhaustible(name: str) -> bool:

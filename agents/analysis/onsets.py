@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.analysis.log_templates import TemplateIndex
+from agents.analysis.metric_kinds import is_countdown
 from agents.analysis.stats import robust_scale
 from graphs.contracts import LogLine, MetricSeries
 
@@ -118,6 +119,8 @@ def metric_onsets(series: list[MetricSeries]) -> list[dict]:
     rows = []
     for s in series:
         found = series_departure(s.timestamps, s.values, s.metric)
+        if found is not None and is_countdown(s.metric):
+            found = countdown_departure(s.timestamps, s.values, found)
         if found is None:
             continue
         values = np.asarray(s.values, float)
@@ -139,6 +142,28 @@ def metric_onsets(series: list[MetricSeries]) -> list[dict]:
             }
         )
     return rows
+
+
+def countdown_departure(times: list[float], values: list[float], found: Departure) -> Departure | None:
+    """A countdown (seconds to a certificate's expiry) departs when it reaches zero, not when it leaves its level:
+    falling is what it always does. None while time is left."""
+    t, v = np.asarray(times, float), np.asarray(values, float)
+    finite = np.isfinite(v)
+    t, v = t[finite], v[finite]
+    expired = np.flatnonzero(v <= 0)
+    if not len(expired) or found.direction > 0:
+        return None
+    at = float(t[int(expired[0])])
+    return Departure(
+        onset=at,
+        z=found.z,
+        direction=-1,
+        major_onset=at,
+        magnitude=found.magnitude,
+        end=found.end,
+        ongoing=found.ongoing,
+        climbing=False,
+    )
 
 
 def log_onsets(lines: list[LogLine], start: float, step: float = 60.0) -> list[dict]:

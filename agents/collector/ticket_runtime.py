@@ -29,6 +29,7 @@ from tools.gateway.models import ToolResult
 MAX_ID_LINES = 200
 MIN_ORIGIN_ERRORS = 3
 ORIGIN_RATIO = 3.0
+DENSE_ERRORS_S = 600.0  # errors begin where MIN_ORIGIN_ERRORS of them fall this close together, not at a stray one
 
 
 async def ticket_runtime_context(
@@ -152,7 +153,7 @@ def _origin_evidence(spans: list[Span], result: ToolResult, window: TimeWindow) 
     start = min(s.start for s in spans)
     split = start + REFERENCE_POINTS * 60.0
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # calls/errors before, after
-    first_error: dict[tuple[str, str], float] = {}
+    error_times: dict[tuple[str, str], list[float]] = defaultdict(list)
     for span in spans:
         key = (span.service, span.operation)
         own = span.error and (span.trace_id, span.span_id) not in erring_parents
@@ -161,7 +162,7 @@ def _origin_evidence(spans: list[Span], result: ToolResult, window: TimeWindow) 
         if own:
             counts[key][slot + 1] += 1
             if span.start > split:
-                first_error[key] = min(first_error.get(key, span.start), span.start)
+                error_times[key].append(span.start)
     evidence = []
     for (service, operation), (calls_before, errors_before, calls_after, errors_after) in sorted(counts.items()):
         rate_before = errors_before / calls_before if calls_before else 0.0
@@ -183,13 +184,23 @@ def _origin_evidence(spans: list[Span], result: ToolResult, window: TimeWindow) 
                     "fault": True,
                     "operation": operation,
                     "signal": operation,
-                    "onset": first_error.get((service, operation)),
+                    "onset": errors_begin(error_times[(service, operation)]),
                     "error_rate": round(rate_after, 4),
                 },
                 score=min(50.0, 10.0 * rate_after / max(rate_before, 0.01)),
             )
         )
     return evidence
+
+
+def errors_begin(times: list[float]) -> float | None:
+    """When errors began: the first of MIN_ORIGIN_ERRORS errors close together. A trickle that was there all along
+    (a cohort already exposed, a rare edge case) leaves stray errors before the surge; they are not its onset."""
+    ordered = sorted(times)
+    for i, at in enumerate(ordered):
+        if i + MIN_ORIGIN_ERRORS - 1 < len(ordered) and ordered[i + MIN_ORIGIN_ERRORS - 1] - at <= DENSE_ERRORS_S:
+            return at
+    return ordered[0] if ordered else None
 
 
 def _trail_evidence(service: str, hits: list[tuple[str, LogLine]], result: ToolResult, window: TimeWindow) -> Evidence:

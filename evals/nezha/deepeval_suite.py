@@ -19,6 +19,7 @@ from typing import Any
 os.environ.setdefault("DEEPEVAL_TELEMETRY_OPT_OUT", "YES")
 
 import pytest
+from deepeval import assert_test
 from deepeval.test_case import LLMTestCase
 
 from evals.deepeval_metrics import FaultTypeAt1, PinpointAt1, RootCauseAt1
@@ -72,11 +73,15 @@ def _rate(metric_type: type[RootCauseAt1] | type[FaultTypeAt1] | type[PinpointAt
 @needs_results
 @pytest.mark.parametrize("result", RESULTS, ids=[r["case_id"] for r in RESULTS])
 def test_case_is_scored(result: dict[str, Any]) -> None:
-    """Every case reads as a deepeval test case whose metrics agree with the scorer's own verdict."""
+    """Every case reads as a deepeval test case whose metrics agree with the scorer's own verdict; its scores go
+    into deepeval's run report (threshold 0: a single miss is data, the floors below are the assertions)."""
     case = nezha_test_case(result)
     for metric, flag in ((RootCauseAt1(), result["score"]["rank"] == 1), (FaultTypeAt1(), result["score"]["type_hit"])):
         metric.measure(case)
         assert metric.is_successful() == bool(flag), metric.reason
+    assert_test(
+        case, [RootCauseAt1(threshold=0.0), FaultTypeAt1(threshold=0.0), PinpointAt1(threshold=0.0)], run_async=False
+    )
 
 
 @needs_results

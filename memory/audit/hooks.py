@@ -57,6 +57,7 @@ async def record_tool_result(result: Any, args: dict[str, Any], approval_id: str
         args_hash=lineage.args_hash if lineage else None,
         response_hash=lineage.response_hash if lineage else None,
         approval_id=approval_id,
+        redacted=True,  # the gateway redacts every payload before it hashes it or hands it on
     )
 
 

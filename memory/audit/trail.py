@@ -60,9 +60,9 @@ class AuditTrail:
         )
         return await self.log.append(draft)
 
-    async def store(self, key: str, value: Any) -> int:
-        """Put the redacted JSON of `value` under `key`; returns its size in bytes."""
-        data = canonical_json(self.redactor.redact(value)).encode()
+    async def store(self, key: str, value: Any, *, redacted: bool = False) -> int:
+        """Put the redacted JSON of `value` under `key` (`redacted`: the caller already did); returns its size."""
+        data = canonical_json(value if redacted else self.redactor.redact(value)).encode()
         await self.log.put_blob(key, data)
         return len(data)
 
@@ -90,10 +90,14 @@ class AuditTrail:
         response_hash: str | None = None,
         approval_id: str | None = None,
         actor: str = "gateway",
+        redacted: bool = False,
     ) -> AuditEvent:
-        """Record one tool call; pass the hashes the gateway put in `Lineage` so lineage finds the blob."""
+        """Record one tool call; pass the hashes the gateway put in `Lineage` so lineage finds the blob.
+
+        `redacted`: the response already passed the redactor (the gateway's always has), so it is not scanned twice.
+        """
         response_hash = response_hash or stable_hash(response)
-        size = await self.store(response_hash, response)
+        size = await self.store(response_hash, response, redacted=redacted)
         record = ToolCallRecord(
             tool_call_id=tool_call_id,
             interface=interface,

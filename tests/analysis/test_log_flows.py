@@ -19,7 +19,9 @@ def test_a_statement_that_stops_following_its_predecessor_is_a_break_bracketing_
     usual = {"INFO a.B#10", "INFO a.B#20", "INFO a.B#30"}
     reference = {"svc": _traces(40, usual, "r")}
     symptom = {"svc": {**_traces(20, {"INFO a.B#10", "INFO a.B#20"}, "s"), **_traces(5, usual, "k")}}
-    [finding] = detect_flow_breaks([reference], symptom, {}, {})
+    starts = {f"s{i}": 100.0 + i for i in range(20)}
+    [finding] = detect_flow_breaks([reference], symptom, starts, {})
+    assert finding.onset == 100.0  # the first broken trace
     assert finding.service == "svc" and finding.data["change"] == "break"
     assert finding.data["statement"] == "a.B#20_a.B#30"  # the nearest earlier statement of the same class
     assert finding.data["broken"] == 20 and finding.score >= 3.0
@@ -32,7 +34,10 @@ def test_a_usual_share_of_missing_statements_is_no_break() -> None:
 
 
 def test_a_caller_whose_callee_broke_in_the_same_traces_is_explained_by_it() -> None:
-    reference = {"caller": _traces(30, {"INFO c.C#1", "INFO c.C#2"}, "r"), "callee": _traces(30, {"SPAN op", "INFO d.D#5"}, "r")}
+    reference = {
+        "caller": _traces(30, {"INFO c.C#1", "INFO c.C#2"}, "r"),
+        "callee": _traces(30, {"SPAN op", "INFO d.D#5"}, "r"),
+    }
     symptom = {"caller": _traces(20, {"INFO c.C#1"}, "s"), "callee": _traces(20, {"SPAN op"}, "s")}
     found = {f.service: f for f in detect_flow_breaks([reference], symptom, {}, {"caller": {"callee"}})}
     assert found["caller"].data["explained_by"] == "callee"

@@ -74,3 +74,14 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
         NezhaWorld(tmp_path, "trainticket")
     with pytest.raises(ValueError, match="no trainticket data for day"):
         NezhaWorld(DATA_DIR, "trainticket", ["1999-01-01"])
+
+
+def test_long_lines_are_clipped_and_error_queries_span_the_day(tt: NezhaWorld) -> None:
+    from tools.worlds.nezha_files import MAX_LINE_CHARS
+
+    day = tt.query_logs(None, AT - timedelta(minutes=2), AT + timedelta(minutes=2))
+    longest = max(day, key=lambda line: len(line.message))
+    assert len(longest.message) <= MAX_LINE_CHARS + 40 and longest.message.endswith("more characters]")
+    errors = tt.query_errors("ts-contacts-service", AT - timedelta(hours=12), AT + timedelta(hours=12), limit=50)
+    assert errors and len(errors) <= 50 and {e.level for e in errors} == {"ERROR"}
+    assert {e.service for e in errors} == {"ts-contacts-service"}
