@@ -124,8 +124,8 @@ def pool_incident() -> list[Evidence]:
             "ev-chk-cpu",
             EvidenceKind.metric_anomaly,
             "checkout",
-            "checkout cpu 3x baseline",
-            20.0,
+            "checkout cpu 1.6x baseline",
+            8.0,  # a real but secondary symptom: the engine must still rank payments, its callee, first
             family="cpu",
             onset=T0 + 95,
             signal="cpu_usage",

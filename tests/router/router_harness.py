@@ -23,6 +23,18 @@ from graphs.state import InvestigationState
 BALANCED = "openai:gpt-test"
 DEEP = "anthropic:claude-test"
 PRICES = {BALANCED: (2.0, 8.0), DEEP: (3.0, 15.0)}
+CONFIRM = 0.7  # above what the checklist gives a hypothesis with nothing pinned down, below a well-cited one
+
+
+def engine_confidence(threshold: float = CONFIRM) -> float:
+    """What the checklist gives the engine's own top hypothesis on the pool incident (no model involved)."""
+    from agents.analysis import rank_candidates
+    from agents.hypothesis import engine_hypotheses, topology
+    from agents.verifier import judge
+
+    evidence = pool_incident()
+    ranked = engine_hypotheses(rank_candidates(evidence, topology(evidence)), {e.id for e in evidence})
+    return judge(ranked[0], ranked, evidence, threshold).confidence
 
 
 def router_settings(**overrides: Any) -> Settings:
@@ -32,6 +44,7 @@ def router_settings(**overrides: Any) -> Settings:
         "audit": "off",
         "tiers": {"fast": "analyst", "balanced": BALANCED, "deep": DEEP},
         "model_prices": PRICES,
+        "confirm_threshold": CONFIRM,
     }
     return Settings(**{**values, **overrides})
 
