@@ -6,10 +6,13 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 
+import numpy as np
+
 from agents.analysis.log_flows import bracket, detect_flow_breaks, trace_sets
 from agents.analysis.log_templates import TemplateIndex, statement_of
 from agents.analysis.metric_detector import symptom_start
 from agents.analysis.models import Finding, RuntimeTelemetry
+from agents.analysis.stats import run_start
 from graphs.contracts import DependencyEdge, EvidenceKind, LogLine
 
 MIN_SCORE = 3.0
@@ -17,11 +20,12 @@ MIN_EXPECTED_FOR_GONE = 5.0
 ERROR_LEVELS = {"ERROR", "FATAL", "CRITICAL"}
 PSEUDO_COUNT = 0.5
 MAX_FINDINGS_PER_SERVICE = 3
+ONSET_STEP = 60.0  # logs are judged minute by minute to find where a template began to depart
 
 
 def detect_log_patterns(t: RuntimeTelemetry) -> list[Finding]:
-    split = symptom_start(t)
     end = (t.alert_at or t.window.end).timestamp() + 60.0
+    split = log_onset(t, symptom_start(t), end)
     symptom = [line for line in t.logs if split < line.timestamp <= end]
     # Yesterday's recording and the window's quiet minutes together: more of the usual workload's variety.
     reference = t.baseline_logs + [line for line in t.logs if line.timestamp <= split]
@@ -54,6 +58,54 @@ def detect_log_patterns(t: RuntimeTelemetry) -> list[Finding]:
             starts[line.trace_id] = line.timestamp
     findings.extend(detect_flow_breaks(references, after_traces, starts, downstream_of(t.edges)))
     return findings
+
+
+def log_onset(t: RuntimeTelemetry, split: float, end: float) -> float:
+    """Just before the first minute a template departing from yesterday at the alert began to depart, so the
+    incident's own minutes never serve as its reference. A run that was already under way when the window opened
+    has no quiet minute before it and says nothing of the onset; `split` when nothing departed earlier."""
+    if not t.baseline_logs:
+        return split
+    index = TemplateIndex()
+    yesterday = _counts(t.baseline_logs, index)
+    late = _counts([line for line in t.logs if split < line.timestamp <= end], index)
+    departing = {
+        (service, finding.signal)
+        for service, counts in late.items()
+        if service in yesterday
+        for finding in _service_findings(service, yesterday[service], counts, {})
+        if finding.data["change"] != "gone"
+    }
+    if not departing:
+        return split
+    start = t.window.start.timestamp()
+    minutes = int((end - start) // ONSET_STEP) + 1
+    late_minute = int((split - start) // ONSET_STEP)
+    per_minute: dict[str, Counter[int]] = defaultdict(Counter)
+    template_minutes: dict[tuple[str, str], Counter[int]] = defaultdict(Counter)
+    for line in t.logs:
+        if not start <= line.timestamp <= end:
+            continue
+        minute = int((line.timestamp - start) // ONSET_STEP)
+        per_minute[line.service][minute] += 1
+        key = (line.service, index.template(line.level, line.message))
+        if key in departing:
+            template_minutes[key][minute] += 1
+    onset = split
+    for (service, template), counts in template_minutes.items():
+        total = sum(yesterday[service].values())
+        share = (yesterday[service][template] + PSEUDO_COUNT) / (total + PSEUDO_COUNT * len(yesterday[service]))
+        hits = np.zeros(minutes, bool)
+        for minute in range(minutes):
+            expected = share * per_minute[service][minute]
+            hits[minute] = counts[minute] > expected + math.sqrt(expected + 1.0)
+        late = np.flatnonzero(hits[late_minute:])
+        if not len(late):
+            continue
+        first = run_start(hits, late_minute + int(late[0]))
+        if first > 0:
+            onset = min(onset, start + first * ONSET_STEP - 1e-3)
+    return onset
 
 
 def _strongest(findings: list[Finding]) -> list[Finding]:

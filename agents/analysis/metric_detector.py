@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.analysis.models import Finding, RuntimeTelemetry
-from agents.analysis.stats import robust_scale
+from agents.analysis.stats import robust_scale, run_start
 from graphs.contracts import EvidenceKind, MetricSeries
 
 SYMPTOM_SECONDS = 180.0  # an alert with `for: 2m` fires about three minutes into the symptom
@@ -53,15 +53,16 @@ def detect_metric_anomalies(t: RuntimeTelemetry) -> list[Finding]:
             continue
         times, values = np.asarray(series.timestamps, float), np.asarray(series.values, float)
         before = baseline.get((series.instance, series.metric))
-        reference = values[times <= split]
+        sign = -1.0 if family == "success" else 1.0
+        start = _departure_start(times, values, before, split, end, sign)
+        reference = values[times < start]
         if before is not None:
             reference = np.concatenate([np.asarray(before.values, float), reference])
-        test_mask = (times > split) & (times <= end)
+        test_mask = (times >= start) & (times <= end)
         reference = reference[np.isfinite(reference)]
         if len(reference) < MIN_REFERENCE_POINTS or not test_mask.any():
             continue
         median, scale = robust_scale(reference, RELATIVE_FLOOR)
-        sign = -1.0 if family == "success" else 1.0
         z = np.clip(sign * (values[test_mask] - median) / scale, -MAX_SCORE, MAX_SCORE)
         z = np.nan_to_num(z, nan=0.0)
         if _sustained(z) < MIN_SCORE:
@@ -90,6 +91,30 @@ def detect_metric_anomalies(t: RuntimeTelemetry) -> list[Finding]:
             )
         )
     return findings
+
+
+def _departure_start(
+    times: np.ndarray, values: np.ndarray, before: MetricSeries | None, split: float, end: float, sign: float
+) -> float:
+    """Where the departure still under way at the alert began: the start of its unbroken run of anomalous points
+    against the quiet hour before the window (the alert may fire long after the onset). `split`'s next point when
+    there is no quiet hour or no departure at the alert."""
+    after_split = np.flatnonzero((times > split) & (times <= end))
+    fallback = float(times[after_split[0]]) if len(after_split) else split + 1.0
+    if before is None or not len(after_split):
+        return fallback
+    quiet = np.asarray(before.values, float)
+    quiet = quiet[np.isfinite(quiet)]
+    if len(quiet) < MIN_REFERENCE_POINTS:
+        return fallback
+    median, scale = robust_scale(quiet, RELATIVE_FLOOR)
+    hits = np.nan_to_num(sign * (values - median) / scale, nan=0.0) >= MIN_SCORE
+    upto = after_split[-1] + 1
+    sustained = hits[1:upto] & hits[: upto - 1]  # two anomalous points in a row, as `_sustained` asks
+    first = next((i for i in after_split if i < upto - 1 and sustained[i]), None)
+    if first is None:
+        return fallback
+    return min(float(times[run_start(hits, int(first))]), fallback)
 
 
 def _sustained(z: np.ndarray) -> float:

@@ -19,3 +19,11 @@ def robust_scale(reference: np.ndarray, relative_floor: float) -> tuple[float, f
     spread = float(high - low) / 2.56  # the 10-90 % range of a normal distribution is 2.56 sigma
     typical = float(np.mean(np.abs(reference))) or abs(median)
     return median, max(mad, spread, relative_floor * typical, 1e-9)
+
+
+def run_start(hits: np.ndarray, index: int) -> int:
+    """The first index of the unbroken run of hits that contains `index`: where a sustained departure began."""
+    start = index
+    while start > 0 and hits[start - 1]:
+        start -= 1
+    return start
