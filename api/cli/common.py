@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 
 import typer
 from rich.console import Console
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# a pipe or a CI log gets 140 columns rather than rich's 80, so summaries and paths stay on one line
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+err_console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 140)
 
 
 class UserError(Exception):
