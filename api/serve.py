@@ -54,6 +54,8 @@ def instance_env(
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "REDIS_BROKER_ENABLED": "true",
+            # Aegra's default pool (250) runs dry under a burst of queued runs and answers 500 to new ones
+            "REDIS_MAX_CONNECTIONS": env.get("REDIS_MAX_CONNECTIONS", "4000"),
             "PM_REDIS_URL": redis_url,
             "PM_API_URL": f"http://127.0.0.1:{port}",
             "PM_SERVICE_TOKEN": service_token,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from langgraph_sdk.errors import InternalServerError as LangGraphServerError
+from redis.exceptions import RedisError
 
 from api.http.routes import router as api_router
 from api.http.routes_health import router as health_router
@@ -20,6 +23,16 @@ async def _validation_error(_request: Request, error: Exception) -> JSONResponse
     return JSONResponse(status_code=422, content=body)
 
 
+async def _runtime_unavailable(_request: Request, error: Exception) -> JSONResponse:
+    """The runtime or Redis could not take the request now: 503 with a reason, so the sender retries."""
+    body = {
+        "error": "runtime_unavailable",
+        "message": f"the investigation runtime could not accept the request now ({type(error).__name__}); retry",
+        "details": None,
+    }
+    return JSONResponse(status_code=503, content=body, headers={"Retry-After": "2"})
+
+
 def create_app() -> FastAPI:
     """The app the runtime mounts; its own resources (Redis, the runtime client) are built on first use."""
     app = FastAPI(
@@ -31,4 +44,6 @@ def create_app() -> FastAPI:
     app.include_router(api_router)
     app.include_router(slack_router)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    for transient in (httpx.TransportError, RedisError, LangGraphServerError):
+        app.add_exception_handler(transient, _runtime_unavailable)
     return app

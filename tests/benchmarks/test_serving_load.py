@@ -47,7 +47,11 @@ async def submit_all(urls: list[str], api_key: str) -> list[tuple[str, float]]:
         async def one(index: int) -> tuple[str, float]:
             async with gate:
                 submitted = time.time()
-                answer = await http.post(f"{urls[index % len(urls)]}/v1/investigations", json=BODY)
+                for _ in range(30):  # a 503 says "not taken, retry": the sender keeps the investigation
+                    answer = await http.post(f"{urls[index % len(urls)]}/v1/investigations", json=BODY)
+                    if answer.status_code != 503:
+                        break
+                    await asyncio.sleep(float(answer.headers.get("retry-after", "2")))
                 assert answer.status_code == 202, answer.text
                 return answer.json()["thread_id"], submitted
 
