@@ -44,7 +44,11 @@ class RedisOnce:
     def __init__(self, url: str) -> None:
         import redis.asyncio as aioredis
 
-        self.redis = aioredis.Redis.from_url(url, decode_responses=True, socket_timeout=5.0)
+        # blocking pool: concurrent investigations wait for a connection rather than fail (redis-py stops at 100)
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=256, timeout=30.0, decode_responses=True, socket_timeout=5.0
+        )
+        self.redis = aioredis.Redis(connection_pool=pool)
 
     async def claim(self, key: str) -> str:
         if await self.redis.set(f"pm:once:{key}", "claimed", nx=True, ex=CLAIM_SECONDS):

@@ -41,5 +41,9 @@ class ServingContext:
 @lru_cache(maxsize=1)
 def serving_context() -> ServingContext:
     settings = serving_settings()
-    client = aioredis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=5.0)
+    # blocking pool: a burst of webhooks waits for a connection rather than fail (redis-py stops at 100)
+    pool = aioredis.BlockingConnectionPool.from_url(
+        settings.redis_url, max_connections=256, timeout=30.0, decode_responses=True, socket_timeout=5.0
+    )
+    client = aioredis.Redis(connection_pool=pool)
     return ServingContext(settings=settings, redis=client)

@@ -7,12 +7,14 @@ instances with skewed clocks still agree. Same semantics as `TokenBucket` and `C
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections import deque
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
-from tools.gateway.resilience import BreakerState
+from tools.gateway.resilience import BreakerState, LocalBreakers, LocalRateLimiter
 from tools.gateway.routing import BreakerPolicy, RateLimit
 
 _NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) + tonumber(t[2]) / 1000000 "
@@ -77,9 +79,19 @@ return state
 _READ = _NOW + _STATE + "return state"
 
 
+logger = logging.getLogger(__name__)
+POOL_SIZE = 256
+POOL_WAIT_S = 30.0
+
+
 def _client(redis: aioredis.Redis | str) -> aioredis.Redis:
     if isinstance(redis, str):
-        return aioredis.Redis.from_url(redis, decode_responses=True, socket_timeout=5.0)
+        # a blocking pool: under a burst of concurrent tool calls a caller waits for a connection instead of
+        # failing with "Too many connections" (redis-py's default async pool stops at 100)
+        pool = aioredis.BlockingConnectionPool.from_url(
+            redis, max_connections=POOL_SIZE, timeout=POOL_WAIT_S, decode_responses=True, socket_timeout=5.0
+        )
+        return aioredis.Redis(connection_pool=pool)
     return redis
 
 
@@ -91,8 +103,16 @@ class RedisRateLimiter:
         self.prefix = prefix
         self.grants: deque[float] = deque(maxlen=history)  # Redis-clock times of this process's grants
         self._take = self.redis.register_script(_TAKE)
+        self._local = LocalRateLimiter()
 
     async def acquire(self, key: str, policy: RateLimit) -> None:
+        try:
+            await self._acquire(key, policy)
+        except RedisError as exc:  # shared state is down: keep this instance's own bucket rather than fail the call
+            logger.warning("rate limit in Redis unavailable (%s); using this instance's bucket", exc)
+            await self._local.acquire(key, policy)
+
+    async def _acquire(self, key: str, policy: RateLimit) -> None:
         while True:
             answer = await self._take(keys=[f"{self.prefix}:bucket:{key}"], args=[policy.rate_per_s, policy.burst])
             wait, _, now = str(answer).partition(":")
@@ -111,20 +131,32 @@ class RedisBreakers:
         self._allow = self.redis.register_script(_ALLOW)
         self._record = self.redis.register_script(_RECORD)
         self._read = self.redis.register_script(_READ)
+        self._local = LocalBreakers()  # what this instance knows when Redis cannot be reached
 
     def _keys(self, key: str) -> list[str]:
         return [f"{self.prefix}:breaker:{key}", f"{self.prefix}:breaker:{key}:failures"]
 
     async def allow(self, key: str, policy: BreakerPolicy) -> bool:
-        return bool(await self._allow(keys=self._keys(key), args=[policy.open_s, policy.half_open_probes]))
+        try:
+            return bool(await self._allow(keys=self._keys(key), args=[policy.open_s, policy.half_open_probes]))
+        except RedisError as exc:
+            logger.warning("breaker state in Redis unavailable (%s); using this instance's", exc)
+            return await self._local.allow(key, policy)
 
     async def record(self, key: str, policy: BreakerPolicy, success: bool) -> None:
         ttl = int(policy.window_s + policy.open_s) + 3600
         args = [policy.open_s, int(success), policy.window_s, policy.failure_threshold, uuid.uuid4().hex, ttl]
-        await self._record(keys=self._keys(key), args=args)
+        try:
+            await self._record(keys=self._keys(key), args=args)
+        except RedisError as exc:
+            logger.warning("breaker state in Redis unavailable (%s); using this instance's", exc)
+            await self._local.record(key, policy, success)
 
     async def state(self, key: str, policy: BreakerPolicy) -> BreakerState:
-        return BreakerState(await self._read(keys=self._keys(key), args=[policy.open_s]))
+        try:
+            return BreakerState(await self._read(keys=self._keys(key), args=[policy.open_s]))
+        except RedisError:
+            return await self._local.state(key, policy)
 
     async def opened_count(self, key: str) -> int:
         return int(await self.redis.hget(self._keys(key)[0], "opened_count") or 0)
