@@ -78,3 +78,22 @@ async def test_the_token_bucket_holds_across_two_instances(redis_url: str) -> No
     client = aioredis.Redis.from_url(redis_url)
     assert await client.exists(f"{prefix}:bucket:shared") == 1
     await client.aclose()
+
+
+async def test_unreachable_redis_degrades_to_this_instances_state() -> None:
+    """Shared state that cannot be reached must cost the sharing, never the call."""
+    import socket
+
+    from tools.gateway.redis_state import RedisBreakers, RedisRateLimiter
+    from tools.gateway.routing import BreakerPolicy, RateLimit
+
+    with socket.socket() as probe:  # a port with nothing listening on it
+        probe.bind(("127.0.0.1", 0))
+        url = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    limiter, breakers = RedisRateLimiter(url), RedisBreakers(url)
+    policy = BreakerPolicy(failure_threshold=2, open_s=60.0)
+    await limiter.acquire("p", RateLimit(rate_per_s=100.0, burst=5))
+    assert await breakers.allow("p", policy)
+    await breakers.record("p", policy, False)
+    await breakers.record("p", policy, False)
+    assert not await breakers.allow("p", policy), "this instance's own breaker still opens"
