@@ -65,7 +65,7 @@ class InvestigationSession:
         else:
             payload = None
         log = self.services.extras.get(AUDIT_LOG_KEY)
-        tenant = request.tenant if request else "default"
+        tenant = request.tenant if request else await self._tenant_of(config)
         trail = AuditTrail(log, thread_id, tenant=tenant) if log is not None else None
         with investigation_span(thread_id), bind_trail(trail) if trail else nullcontext():
             # sync durability: each step's checkpoint is stored before the next starts, so a SIGKILL loses at
@@ -77,6 +77,11 @@ class InvestigationSession:
                     if on_update is not None and node != "__interrupt__":
                         on_update(node, update if isinstance(update, dict) else {})
         return await self.outcome(thread_id)
+
+    async def _tenant_of(self, config: dict[str, Any]) -> str:
+        """The tenant a resumed investigation was started for (its audit events keep belonging to it)."""
+        snapshot = await self.graph.aget_state(config)
+        return str(((snapshot.values or {}).get("request") or {}).get("tenant", "default"))
 
     async def outcome(self, thread_id: str) -> RunOutcome:
         snapshot = await self.graph.aget_state(self.config(thread_id))
