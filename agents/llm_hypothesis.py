@@ -68,12 +68,7 @@ async def model_hypotheses(
     reply = await call_structured(
         served.model, HypothesisProposal, messages, limit_seconds=router.settings.model_timeout_seconds
     )
-    usage = {
-        "tokens_in": reply.tokens_in,
-        "tokens_out": reply.tokens_out,
-        "cost_usd": router.price(served.spec, reply.tokens_in, reply.tokens_out),
-        "model_calls": 1,
-    }
+    usage = router.usage(served.spec, reply.tokens_in, reply.tokens_out)
     if reply.parsed is None:
         return engine, RoutingDecision(
             **base,

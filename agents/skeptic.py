@@ -56,12 +56,7 @@ async def review(
     reply = await call_structured(
         served.model, SkepticReview, messages, limit_seconds=router.settings.model_timeout_seconds
     )
-    usage = {
-        "tokens_in": reply.tokens_in,
-        "tokens_out": reply.tokens_out,
-        "cost_usd": router.price(served.spec, reply.tokens_in, reply.tokens_out),
-        "model_calls": 1,
-    }
+    usage = router.usage(served.spec, reply.tokens_in, reply.tokens_out)
     if reply.parsed is None:
         return (
             verdict,

@@ -92,6 +92,15 @@ class ModelRouter:
     def price(self, spec: str, tokens_in: int, tokens_out: int) -> float:
         return price_usd(self.settings, spec, tokens_in, tokens_out)
 
+    def usage(self, spec: str, tokens_in: int, tokens_out: int) -> dict[str, Any]:
+        """The RoutingDecision fields of one model call: tokens, its price, and the call itself."""
+        return {
+            "tokens_in": tokens_in,
+            "tokens_out": tokens_out,
+            "cost_usd": self.price(spec, tokens_in, tokens_out),
+            "model_calls": 1,
+        }
+
     async def record(self, state: dict[str, Any], decisions: list[RoutingDecision]) -> list[dict[str, Any]]:
         """Dump decisions for the routing log, and hand each to the audit hook when one is configured."""
         dumped = [d.model_dump(mode="json") for d in decisions]
