@@ -21,7 +21,7 @@ from graphs.tracing import with_trace_context
 from memory.audit import AuditTrail, bind_trail, record_tool_result
 from memory.checkpointers import open_checkpointer
 from memory.depgraph import open_dependency_graph
-from memory.incidents import open_incident_memory
+from memory.incidents import has_incident_memory, open_incident_memory
 from tools.gateway.gateway import Gateway
 from tools.telemetry import investigation_span
 
@@ -98,11 +98,6 @@ class InvestigationSession:
     async def has_thread(self, thread_id: str) -> bool:
         snapshot = await self.graph.aget_state(self.config(thread_id))
         return bool(snapshot.values)
-
-
-def has_incident_memory(settings: Settings) -> bool:
-    """A server store, or an embedded one that feedback has written to (a fresh install pays nothing)."""
-    return settings.incident_memory != "embedded" or (settings.home / "incidents").exists()
 
 
 @asynccontextmanager

@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     from graphs.settings import Settings
 
 
+def has_incident_memory(settings: Settings) -> bool:
+    """A server store, or an embedded one that feedback has written to (a fresh install pays nothing)."""
+    return settings.incident_memory != "embedded" or (settings.home / "incidents").exists()
+
+
 @asynccontextmanager
 async def open_incident_memory(settings: Settings, embedder: Embedder | None = None) -> AsyncIterator[IncidentMemory]:
     """The store `settings.incident_memory` names: embedded (LanceDB under settings.home) or weaviate."""
@@ -42,6 +47,7 @@ __all__ = [
     "IncidentMatch",
     "IncidentMemory",
     "PastIncident",
+    "has_incident_memory",
     "open_incident_memory",
     "reciprocal_rank_fusion",
 ]
