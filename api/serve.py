@@ -23,6 +23,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 AEGRA_CONFIG = REPO_ROOT / "aegra.json"
 SLACK_ROUTING = REPO_ROOT / "api" / "slack" / "routing.yaml"
 SLACK_MCP_SERVERS = REPO_ROOT / "api" / "slack" / "mcp-servers.json"
+JIRA_ROUTING = REPO_ROOT / "deploy" / "jira" / "routing.yaml"  # routing-slack.yaml when Slack is configured too
 
 
 class ServeError(RuntimeError):
@@ -68,6 +69,10 @@ def instance_env(
         }
     )
     env.update(extra or {})
+    if env.get("PM_JIRA_URL"):  # ticket investigations read the issue from Jira and comment the report on it
+        both = "-slack" if env.get("PM_SLACK_BOT_TOKEN") else ""
+        env.setdefault("PM_ROUTING_TABLE", str(JIRA_ROUTING.with_name(f"routing{both}.yaml")))
+        env.setdefault("PM_MCP_SERVERS_FILE", str(JIRA_ROUTING.with_name("mcp-servers.json")))
     if env.get("PM_SLACK_BOT_TOKEN"):  # the publish node posts to Slack through the gateway's Slack provider
         env.setdefault("PM_ROUTING_TABLE", str(SLACK_ROUTING))
         env.setdefault("PM_MCP_SERVERS_FILE", str(SLACK_MCP_SERVERS))

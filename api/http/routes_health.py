@@ -31,7 +31,11 @@ async def readyz(response: Response) -> Health:
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
 async def metrics() -> Response:
-    """Prometheus exposition of our counters and the runtime's (one registry per process)."""
+    """Prometheus exposition of our counters, the runtime's backlog (`pm_runs_pending`, `pm_runs_running`) and the
+    runtime's own metrics (one registry per process)."""
     from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+    from api.http.backlog import refresh_backlog
+
+    await refresh_backlog()
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
