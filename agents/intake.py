@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from langchain_core.runnables import RunnableConfig
 
 from agents.collector.bug_parse import parse_ticket
 from agents.services import NodeServices, get_services
-from graphs.contracts import InvestigationRequest, RequestKind, Scope, Ticket, TimeWindow, stable_hash
+from graphs.contracts import TENANT_NAME, InvestigationRequest, RequestKind, Scope, Ticket, TimeWindow, stable_hash
 
 TICKET_AFTER = timedelta(minutes=5)
 
@@ -21,6 +22,11 @@ async def intake(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any
     services = get_services(config)
     settings = services.settings
     request = InvestigationRequest.model_validate(state["request"])
+    tenant = authenticated_tenant(config)
+    if tenant is not None and tenant != request.tenant:
+        # the runtime authenticated the caller: its tenant wins over whatever the body claims, so an SDK or cron run
+        # is audited under, and searches the memory of, the tenant that started it
+        request = request.model_copy(update={"tenant": tenant})
     at = request.at or (request.window.end if request.window else datetime.now(UTC))
     window = request.window or TimeWindow(
         start=at - timedelta(minutes=settings.runtime_lookback_minutes),
@@ -51,6 +57,16 @@ async def intake(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any
         "iteration": 0,
         "started_at": time.time(),
     }
+
+
+def authenticated_tenant(config: RunnableConfig) -> str | None:
+    """The tenant the serving runtime authenticated for this run (our auth hook's identity); None in the CLI."""
+    configurable = config.get("configurable") or {}
+    user = configurable.get("langgraph_auth_user")
+    identity = getattr(user, "identity", None) if user is not None else configurable.get("langgraph_auth_user_id")
+    if isinstance(user, Mapping):
+        identity = user.get("identity")
+    return identity if isinstance(identity, str) and re.match(TENANT_NAME, identity) else None
 
 
 def _services_named(request: InvestigationRequest, known: list[str]) -> list[str]:

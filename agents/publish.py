@@ -9,6 +9,7 @@ carries the approval id `request:<investigation_id>`.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,7 @@ from agents.services import NodeServices, get_services
 from graphs.settings import Settings
 from tools.gateway.models import ToolResult
 
+logger = logging.getLogger(__name__)
 STORE_KEY = "once_store"
 SLACK_CHANNEL, SLACK_THREAD = "slack_channel", "slack_thread_ts"
 CLAIM_SECONDS = 60  # a claimer that dies mid-post frees the step after this long
@@ -149,6 +151,53 @@ def posts_for(state: dict[str, Any]) -> list[Post]:
         body = _jira_comment(report)
         posts.append(Post("publish:jira", "ticket-system", "add_comment", {"key": request["ticket_key"], "body": body}))
     return posts
+
+
+def progress_post(node: str, state: dict[str, Any], update: dict[str, Any]) -> Post | None:
+    """A thread update for a Slack request at the milestones an on-call engineer waits on: the plan, each verdict."""
+    request = state.get("request") or {}
+    labels = request.get("labels") or {}
+    if request.get("source") != "slack" or not labels.get(SLACK_CHANNEL) or not labels.get(SLACK_THREAD):
+        return None
+    iteration = int(state.get("iteration") or 0)
+    if node == "planner" and update.get("tasks"):
+        tasks = update["tasks"]
+        kinds = sorted({str(t.get("capability", "")).replace("_", " ") for t in tasks} - {""})
+        lead = "Collecting evidence" if iteration == 0 else f"Round {iteration + 1}: following up on the gaps"
+        text = f"{lead}: {len(tasks)} queries ({', '.join(kinds)})."
+    elif node == "verifier" and update.get("verdicts"):
+        verdict = update["verdicts"][0]
+        hypotheses = {h["id"]: h for h in [*state.get("hypotheses", []), *update.get("hypotheses", [])]}
+        lead = hypotheses.get(verdict["hypothesis_id"], {})
+        outcome = "confirmed" if verdict["status"] == "confirmed" else "not settled yet (gaps: "
+        if verdict["status"] != "confirmed":
+            outcome += ", ".join(verdict.get("gaps") or ["none named"]) + ")"
+        text = (
+            f"Leading hypothesis: {lead.get('service', '?')} ({lead.get('fault_type', 'unknown')}), "
+            f"confidence {float(verdict['confidence']):.0%}, {outcome}."
+        )
+    else:
+        return None
+    args = {"channel": labels[SLACK_CHANNEL], "text": text[:3000], "thread_id": labels[SLACK_THREAD]}
+    return Post(f"progress:{node}:{iteration}", "team-communications", "post_message", args)
+
+
+async def publish_progress(node: str, state: dict[str, Any], update: dict[str, Any], config: RunnableConfig) -> None:
+    """Post a milestone to the requester's thread once; a failed progress post never fails the investigation."""
+    post = progress_post(node, state, update)
+    if post is None:
+        return
+    services = get_services(config)
+    investigation = str(state.get("investigation_id") or "")
+    grant = f"request:{investigation}"
+
+    async def effect() -> ToolResult:
+        return await services.gateway.call(post.interface, post.operation, post.args, approval_id=grant)
+
+    try:
+        await run_once(_store(services), f"{investigation}:{post.step}", effect)
+    except Exception as error:  # the report still goes out through `publish`
+        logger.warning("progress post %s for %s failed: %s", post.step, investigation, error)
 
 
 def _headline(report: dict[str, Any]) -> str:

@@ -13,6 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 SCHEMA_VERSION = "1"
 
 
+TENANT_NAME = r"^[a-z0-9][a-z0-9_-]{0,62}$"  # also what API keys and the auth hook accept
+
+
 class Contract(BaseModel):
     """Base of every contract: unknown fields are an error, so a typo never passes silently."""
 
@@ -80,7 +83,7 @@ class InvestigationRequest(Contract):
     window: TimeWindow | None = Field(None, description="The time range to investigate; derived when absent.")
     at: datetime | None = Field(None, description="When the alert fired or the symptom was seen.")
     severity: Severity = Severity.high
-    tenant: str = Field("default", pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
+    tenant: str = Field("default", pattern=TENANT_NAME)
     dedup_key: str | None = Field(None, description="Alert fingerprint; equal keys attach to one investigation.")
     ticket_key: str | None = Field(None, description="A ticket id to resolve through the ticket interface.")
     labels: dict[str, str] = Field(default_factory=dict)

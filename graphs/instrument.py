@@ -8,6 +8,7 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
+from agents.publish import publish_progress
 from agents.services import NodeServices, get_services
 from graphs.settings import Settings
 from graphs.tracing import traced_node
@@ -51,6 +52,8 @@ def instrument(name: str, fn: Node) -> Node:
         trail = trail or _trail(services, state, update)
         if trail is not None and isinstance(update, dict):
             await record_update(trail, name, update)
+        if isinstance(update, dict):
+            await publish_progress(name, state, update, config)
         return update
 
     node.__name__ = name

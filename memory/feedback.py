@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,18 +62,22 @@ async def record_feedback(
     """Verified feedback (by a listed verifier) becomes a past incident; anything else waits in `pending.jsonl`."""
     verified = entry.by in verifiers
     if not verified:
-        _append(feedback_dir(home) / "pending.jsonl", entry, "not a verifier: kept apart until one confirms it")
+        await asyncio.to_thread(
+            _append, feedback_dir(home) / "pending.jsonl", entry, "not a verifier: kept apart until one confirms it"
+        )
         return FeedbackOutcome(
             entry=entry, verified=False, stored_in_memory=False, reason=f"{entry.by} is not a verifier"
         )
     incident = past_incident(entry, report)
     if incident is None:
         reason = "a wrong verdict without a corrected root cause teaches nothing reusable"
-        _append(feedback_dir(home) / "accepted.jsonl", entry, reason)
+        await asyncio.to_thread(_append, feedback_dir(home) / "accepted.jsonl", entry, reason)
         return FeedbackOutcome(entry=entry, verified=True, stored_in_memory=False, reason=reason)
     if memory is not None:
         await memory.add(incident)
-    _append(feedback_dir(home) / "accepted.jsonl", entry, f"stored as past incident {incident.id}")
+    await asyncio.to_thread(
+        _append, feedback_dir(home) / "accepted.jsonl", entry, f"stored as past incident {incident.id}"
+    )
     return FeedbackOutcome(
         entry=entry, verified=True, stored_in_memory=memory is not None, reason=f"stored as {incident.id}"
     )

@@ -13,7 +13,7 @@ from typing import Any
 from langgraph_sdk import Auth
 
 from api.auth.keys import valid_tenant_name
-from api.auth.tenants import TenantStore
+from api.auth.tenants import Principal, TenantStore
 from api.http.settings import serving_settings
 
 SERVICE_TOKEN_HEADER = "x-pm-service-token"
@@ -47,8 +47,8 @@ def presented_key(headers: Mapping[str, str]) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-async def tenant_for_headers(raw_headers: Mapping[Any, Any]) -> str:
-    """The tenant a request acts for; raises a 401 naming what is missing or wrong."""
+async def principal_for_headers(raw_headers: Mapping[Any, Any]) -> Principal:
+    """Who a request acts for (its tenant, and the person for a personal key); raises a 401 naming what is wrong."""
     headers = _text(raw_headers)
     token = serving_settings().service_token
     offered = headers.get(SERVICE_TOKEN_HEADER)
@@ -58,14 +58,19 @@ async def tenant_for_headers(raw_headers: Mapping[Any, Any]) -> str:
             raise Auth.exceptions.HTTPException(status_code=401, detail="invalid service token")
         if not valid_tenant_name(tenant):
             raise Auth.exceptions.HTTPException(status_code=401, detail=f"{SERVICE_TENANT_HEADER} header is missing")
-        return tenant
+        return Principal(tenant=tenant)
     key = presented_key(headers)
     if key is None:
         raise Auth.exceptions.HTTPException(status_code=401, detail="API key required (x-api-key or Bearer)")
-    tenant = await tenant_store().tenant_for_key(key)
-    if tenant is None:
+    principal = await tenant_store().principal_for_key(key)
+    if principal is None:
         raise Auth.exceptions.HTTPException(status_code=401, detail="unknown API key")
-    return tenant
+    return principal
+
+
+async def tenant_for_headers(raw_headers: Mapping[Any, Any]) -> str:
+    """The tenant a request acts for; raises a 401 naming what is missing or wrong."""
+    return (await principal_for_headers(raw_headers)).tenant
 
 
 @auth.authenticate
@@ -77,7 +82,9 @@ async def authenticate(headers: dict[Any, Any]) -> Auth.types.MinimalUserDict:
 
 @auth.on.threads
 async def scope_threads(ctx: Auth.types.AuthContext, value: dict[str, Any]) -> Auth.types.FilterType:
-    """Tag new threads with their tenant and filter every thread operation by it (on top of the owner check)."""
+    """Tag new threads with their tenant and filter every thread operation by their `owner` (the tenant)."""
     if ctx.action == "create":
         value["metadata"] = {**(value.get("metadata") or {}), "tenant": ctx.user.identity}
-    return {"tenant": ctx.user.identity}
+    # `owner` rather than `tenant`: the runtime stamps it on every thread, also those a cron firing creates
+    # without passing through this hook, so scheduled investigations stay visible to the tenant that owns them
+    return {"owner": ctx.user.identity}

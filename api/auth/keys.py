@@ -7,8 +7,10 @@ import hmac
 import re
 import secrets
 
+from graphs.contracts import TENANT_NAME
+
 KEY_PREFIX = "pm_"
-TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+TENANT_PATTERN = re.compile(TENANT_NAME)
 
 
 def new_api_key() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -11,6 +12,8 @@ from api.auth.keys import hash_key, new_api_key, new_webhook_secret, valid_tenan
 
 TENANT_KEY = "pm:tenant:{name}"
 APIKEY_KEY = "pm:apikey:{digest}"
+APIKEY_USER_KEY = "pm:apikey-user:{digest}"
+USER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,199}$")
 
 
 class TenantError(ValueError):
@@ -24,6 +27,23 @@ class NewTenant:
     name: str
     api_key: str
     webhook_secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a key acts for: its tenant, and the person when the key is personal (None for the tenant's own key)."""
+
+    tenant: str
+    user: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewUserKey:
+    """What `tenants key` prints once: a personal key whose holder is `user` within `tenant`."""
+
+    tenant: str
+    user: str
+    api_key: str
 
 
 class TenantStore:
@@ -58,6 +78,20 @@ class TenantStore:
         await self._store(name, {**record, "key_hash": hash_key(key)}, key)
         return NewTenant(name=name, api_key=key, webhook_secret=record["webhook_secret"])
 
+    async def issue_user_key(self, tenant: str, user: str) -> NewUserKey:
+        """A personal key: it acts for the tenant, and feedback or approvals sent with it are by `user`."""
+        if not USER_PATTERN.match(user):
+            raise TenantError(f"user {user!r} must match [A-Za-z0-9][A-Za-z0-9._@:-]*")
+        if not await self.exists(tenant):
+            raise TenantError(f"no tenant {tenant!r}; `tenants create {tenant}` makes one")
+        key = new_api_key()
+        digest = hash_key(key)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(APIKEY_KEY.format(digest=digest), tenant)
+            pipe.set(APIKEY_USER_KEY.format(digest=digest), user)
+            await pipe.execute()
+        return NewUserKey(tenant=tenant, user=user, api_key=key)
+
     async def _store(self, name: str, record: dict[str, str], key: str) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(TENANT_KEY.format(name=name), mapping=record)
@@ -67,6 +101,12 @@ class TenantStore:
     async def tenant_for_key(self, key: str) -> str | None:
         """The tenant an API key belongs to, or None."""
         return await self._redis.get(APIKEY_KEY.format(digest=hash_key(key)))
+
+    async def principal_for_key(self, key: str) -> Principal | None:
+        """The tenant and, for a personal key, the user it belongs to; None for an unknown key."""
+        digest = hash_key(key)
+        tenant, user = await self._redis.mget(APIKEY_KEY.format(digest=digest), APIKEY_USER_KEY.format(digest=digest))
+        return Principal(tenant=tenant, user=user) if tenant else None
 
     async def exists(self, name: str) -> bool:
         return bool(await self._redis.exists(TENANT_KEY.format(name=name)))

@@ -15,7 +15,7 @@ tenants_app = typer.Typer(help="Tenants and their API keys (shown once, stored h
 RedisOption = Annotated[str | None, typer.Option("--redis-url", help="Redis holding tenants (default: PM_REDIS_URL).")]
 
 
-def _run(redis_url: str | None, action: str, name: str = "") -> object:
+def _run(redis_url: str | None, action: str, name: str = "", user: str = "") -> object:
     url = redis_url or ServingSettings().redis_url
 
     async def go() -> object:
@@ -25,6 +25,8 @@ def _run(redis_url: str | None, action: str, name: str = "") -> object:
                 return await store.create(name)
             if action == "rotate":
                 return await store.rotate(name)
+            if action == "key":
+                return await store.issue_user_key(name, user)
             return await store.names()
         finally:
             await store.aclose()
@@ -56,6 +58,18 @@ def rotate(name: Annotated[str, typer.Argument(help="An existing tenant.")], red
     """Replace a tenant's API key (the old key stops working at once) and print the new one."""
     tenant = _run(redis_url, "rotate", name)
     console.print(f"tenant: {tenant.name}\napi key: {tenant.api_key}")
+
+
+@tenants_app.command("key")
+def personal_key(
+    name: Annotated[str, typer.Argument(help="An existing tenant.")],
+    user: Annotated[str, typer.Option("--user", help="The person who holds the key (a PM_FEEDBACK_VERIFIERS name).")],
+    redis_url: RedisOption = None,
+) -> None:
+    """Issue a personal API key: it acts for the tenant, and feedback or approvals sent with it are by USER."""
+    issued = _run(redis_url, "key", name, user)
+    console.print(f"tenant: {issued.tenant}\nuser: {issued.user}\napi key: {issued.api_key}")
+    console.print("Store it now: only its hash is kept and it is not shown again.")
 
 
 @tenants_app.command("list")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from langgraph_sdk.errors import InternalServerError as LangGraphServerError
 from redis.exceptions import RedisError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.http.routes import router as api_router
 from api.http.routes_health import router as health_router
@@ -21,6 +24,14 @@ async def _validation_error(_request: Request, error: Exception) -> JSONResponse
     where = ".".join(str(part) for part in first.get("loc", ()) if part != "body") or "request"
     body = {"error": "validation_error", "message": f"{where}: {first.get('msg', 'invalid')}", "details": None}
     return JSONResponse(status_code=422, content=body)
+
+
+async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+    """Our routes' refusals in the same shape under every runtime (langgraph dev would answer `{"detail": ...}`)."""
+    assert isinstance(error, StarletteHTTPException)
+    status = HTTPStatus(error.status_code)
+    body = {"error": status.phrase.lower().replace(" ", "_"), "message": str(error.detail), "details": None}
+    return JSONResponse(status_code=error.status_code, content=body, headers=error.headers)
 
 
 async def _runtime_unavailable(_request: Request, error: Exception) -> JSONResponse:
@@ -44,6 +55,7 @@ def create_app() -> FastAPI:
     app.include_router(api_router)
     app.include_router(slack_router)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     for transient in (httpx.TransportError, RedisError, LangGraphServerError):
         app.add_exception_handler(transient, _runtime_unavailable)
     return app

@@ -12,6 +12,9 @@ from graphs.contracts import RequestKind, Severity, TimeWindow
 InvestigationStatus = Literal["queued", "running", "awaiting_approval", "completed", "failed"]
 
 
+INVESTIGATION_ID = r"^[A-Za-z0-9_-]{1,100}$"  # thread ids are UUIDs; anything else never reaches the runtime
+
+
 class StartInvestigation(BaseModel):
     """What a caller may set; tenant and source come from the API key and the route."""
 
@@ -74,7 +77,7 @@ class Approval(BaseModel):
 class Feedback(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    investigation_id: str = Field(..., min_length=1, max_length=100)
+    investigation_id: str = Field(..., pattern=INVESTIGATION_ID, description="The LangGraph thread id.")
     verdict: Literal["correct", "wrong"]
     note: str = Field("", max_length=5000)
     by: str = Field("unknown", max_length=200)
@@ -84,6 +87,10 @@ class FeedbackRecorded(BaseModel):
     investigation_id: str
     verdict: str
     id: str
+    verified: bool = Field(
+        False, description="Sent with a personal API key whose holder is one of PM_FEEDBACK_VERIFIERS."
+    )
+    stored_in_memory: bool = Field(False, description="It became a past incident that investigations cite.")
 
 
 class ErrorBody(BaseModel):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 
-from api.http import investigations, signatures, webhooks
-from api.http.deps import ContextDep, TenantDep
+from api.auth.tenants import Principal
+from api.http import feedback_memory, investigations, signatures, webhooks
+from api.http.deps import ContextDep, PrincipalDep, TenantDep
 from api.http.metrics import FEEDBACK, WEBHOOKS
 from api.http.models import (
+    INVESTIGATION_ID,
     Accepted,
     Approval,
     ErrorBody,
@@ -21,7 +24,8 @@ from api.http.models import (
 )
 from graphs.contracts import InvestigationRequest
 
-ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 404, 409, 422)}
+InvestigationId = Annotated[str, Path(pattern=INVESTIGATION_ID, description="The LangGraph thread id.")]
+ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 422)}
 router = APIRouter(prefix="/v1", responses=ERRORS)
 FEEDBACK_STREAM = "pm:feedback:{tenant}"
 
@@ -86,7 +90,7 @@ async def start_investigation(body: StartInvestigation, tenant: TenantDep, ctx: 
 
 
 @router.get("/investigations/{investigation_id}", tags=["Investigations"])
-async def get_investigation(investigation_id: str, tenant: TenantDep, ctx: ContextDep) -> InvestigationView:
+async def get_investigation(investigation_id: InvestigationId, tenant: TenantDep, ctx: ContextDep) -> InvestigationView:
     """Status, pending approvals and (when done) the report; another tenant's investigation answers 404."""
     try:
         return await investigations.view(ctx, tenant, investigation_id)
@@ -95,10 +99,14 @@ async def get_investigation(investigation_id: str, tenant: TenantDep, ctx: Conte
 
 
 @router.post("/investigations/{investigation_id}/approval", status_code=202, tags=["Investigations"])
-async def approve(investigation_id: str, body: Approval, tenant: TenantDep, ctx: ContextDep) -> Accepted:
-    """Approve or reject the proposed actions an investigation waits on (resumes its interrupt)."""
+async def approve(
+    investigation_id: InvestigationId, body: Approval, principal: PrincipalDep, ctx: ContextDep
+) -> Accepted:
+    """Approve or reject the proposed actions an investigation waits on (resumes its interrupt). With a personal
+    API key the decision is recorded as its holder's."""
+    answer = {**body.model_dump(), "by": _acting_person(principal, body.by) or body.by}
     try:
-        return await investigations.resume(ctx, tenant, investigation_id, body.model_dump())
+        return await investigations.resume(ctx, principal.tenant, investigation_id, answer)
     except investigations.InvestigationNotFound:
         raise HTTPException(status_code=404, detail=f"investigation {investigation_id} not found") from None
     except ValueError as error:
@@ -106,16 +114,38 @@ async def approve(investigation_id: str, body: Approval, tenant: TenantDep, ctx:
 
 
 @router.post("/feedback", status_code=201, tags=["Feedback"])
-async def feedback(body: Feedback, tenant: TenantDep, ctx: ContextDep) -> FeedbackRecorded:
-    """Record whether a report's root cause was correct; kept in the tenant's Redis stream."""
+async def feedback(body: Feedback, principal: PrincipalDep, ctx: ContextDep) -> FeedbackRecorded:
+    """Record whether a report's root cause was correct: kept in the tenant's Redis stream, and a verifier's
+    (PM_FEEDBACK_VERIFIERS) verdict becomes a past incident in the incident memory investigations search. A
+    verifier is the holder of a personal API key (`tenants key TENANT --user NAME`), never a name in the body."""
+    tenant, person = principal.tenant, _acting_person(principal, body.by)
+    by = person or body.by
     try:
-        await investigations.view(ctx, tenant, body.investigation_id)
+        found = await investigations.view(ctx, tenant, body.investigation_id)
     except investigations.InvestigationNotFound:
         raise HTTPException(status_code=404, detail=f"investigation {body.investigation_id} not found") from None
-    entry = {"event": json.dumps(body.model_dump())}
+    entry = {"event": json.dumps({**body.model_dump(), "by": by, "authenticated": person is not None})}
     entry_id = await ctx.redis.xadd(FEEDBACK_STREAM.format(tenant=tenant), entry, maxlen=100_000, approximate=True)
     FEEDBACK.labels(verdict=body.verdict).inc()
-    return FeedbackRecorded(investigation_id=body.investigation_id, verdict=body.verdict, id=str(entry_id))
+    outcome = await feedback_memory.remember(tenant, body, found.report, by=by, authenticated=person is not None)
+    return FeedbackRecorded(
+        investigation_id=body.investigation_id,
+        verdict=body.verdict,
+        id=str(entry_id),
+        verified=outcome.verified,
+        stored_in_memory=outcome.stored_in_memory,
+    )
+
+
+def _acting_person(principal: Principal, claimed: str) -> str | None:
+    """The key holder for a personal key (403 if the body claims someone else); None for a tenant's own key."""
+    if principal.user is None:
+        return None
+    if claimed not in ("", "unknown", principal.user):
+        raise HTTPException(
+            status_code=403, detail=f"by: {claimed!r} is not the holder of this API key ({principal.user!r})"
+        )
+    return principal.user
 
 
 __all__ = ["router"]

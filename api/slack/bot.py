@@ -1,8 +1,8 @@
 """Slack bot: `/pm investigate <text>` and @mentions start investigations in a thread of their own.
 
-The report (Block Kit, with approve and feedback buttons) is posted by the graph's `publish` node, once per
-investigation and step, so a run that resumes on another instance posts it exactly once. There are no progress
-updates between the first reply and the report: a follower task in the receiving instance would die with it.
+Progress (the plan, each verdict) and the report (Block Kit, with approve and feedback buttons) are posted by the
+graph itself, once per investigation and step, so a run that resumes on another instance posts each exactly once; a
+follower task in the receiving instance would die with it.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agents.publish import SLACK_CHANNEL, SLACK_THREAD
-from api.http import investigations
+from api.http import feedback_memory, investigations
 from api.http.context import ServingContext
+from api.http.models import Feedback
 from api.http.once import once
 from api.slack.blocks import APPROVE, CORRECT, REJECT, WRONG
 from graphs.contracts import InvestigationRequest, RequestKind
@@ -79,7 +80,23 @@ def build_bolt_app(ctx: ServingContext) -> AsyncApp:
         user = body.get("user", {}).get("id", "someone")
         event = {"investigation_id": action["value"], "verdict": verdict, "note": "", "by": f"slack:{user}"}
         await ctx.redis.xadd(f"pm:feedback:{settings.slack_tenant}", {"event": json.dumps(event)})
-        await client.chat_postMessage(text=f"Thanks, recorded as {verdict}.", **await _thread_of(ctx, action["value"]))
+        text = f"Thanks, recorded as {verdict}."
+        try:
+            found = await investigations.view(ctx, settings.slack_tenant, action["value"])
+        except investigations.InvestigationNotFound:
+            found = None
+        if found is not None:
+            # Slack signed the request, so the user id is authenticated: a verifier's verdict teaches memory
+            outcome = await feedback_memory.remember(
+                settings.slack_tenant,
+                Feedback(investigation_id=action["value"], verdict=verdict),
+                found.report,
+                by=f"slack:{user}",
+                authenticated=True,
+            )
+            if outcome.stored_in_memory:
+                text += " Future investigations will cite it as a verified past incident."
+        await client.chat_postMessage(text=text, **await _thread_of(ctx, action["value"]))
 
     return bolt
 

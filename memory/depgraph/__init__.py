@@ -39,10 +39,9 @@ def edges_from_spans(spans: Iterable[Span]) -> list[DependencyEdge]:
     return [DependencyEdge(caller=a, callee=b, calls=n) for (a, b), n in sorted(calls.items())]
 
 
-@asynccontextmanager
-async def open_dependency_graph(settings: Settings) -> AsyncIterator[DependencyGraph]:
-    """The graph `settings.dependency_graph` names: embedded (JSON under settings.home) or neo4j."""
-    graph: DependencyGraph
+async def connect_dependency_graph(settings: Settings) -> DependencyGraph:
+    """The graph `settings.dependency_graph` names, open (the caller closes it): embedded (JSON under settings.home)
+    or neo4j; nothing blocks the event loop."""
     if settings.dependency_graph == "neo4j":
         if not settings.neo4j_uri:
             raise ValueError("PM_DEPENDENCY_GRAPH=neo4j needs PM_NEO4J_URI (e.g. bolt://127.0.0.1:7687)")
@@ -55,9 +54,14 @@ async def open_dependency_graph(settings: Settings) -> AsyncIterator[DependencyG
             settings.neo4j_uri, settings.neo4j_user, password, graph=settings.tenant
         )
         await neo4j_graph.setup()
-        graph = neo4j_graph
-    else:
-        graph = EmbeddedDependencyGraph(settings.home / "depgraph.json")
+        return neo4j_graph
+    return await EmbeddedDependencyGraph.open(settings.home / "depgraph.json")
+
+
+@asynccontextmanager
+async def open_dependency_graph(settings: Settings) -> AsyncIterator[DependencyGraph]:
+    """`connect_dependency_graph` for the length of a `with` block."""
+    graph = await connect_dependency_graph(settings)
     try:
         yield graph
     finally:
@@ -70,6 +74,7 @@ __all__ = [
     "Direction",
     "EmbeddedDependencyGraph",
     "ServiceNode",
+    "connect_dependency_graph",
     "edges_from_spans",
     "learn_topology",
     "open_dependency_graph",

@@ -1,9 +1,14 @@
-"""Embedded dependency graph: a networkx DiGraph kept in memory and written to a JSON file on every change."""
+"""Embedded dependency graph: a networkx DiGraph kept in memory and written to a JSON file on every change.
+
+File reads and writes run in worker threads, so an event loop (a server's) never waits on the disk.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,8 +26,16 @@ class EmbeddedDependencyGraph:
         self._path = path
         self._graph: nx.DiGraph = nx.DiGraph()
         self._deploys: dict[str, Deploy] = {}
+        self._version = 0  # bumped per change; a slower writer never overwrites a newer snapshot
+        self._written = 0
+        self._write_lock = threading.Lock()
         if path is not None and path.exists():
             self._load(path)
+
+    @classmethod
+    async def open(cls, path: Path | None) -> EmbeddedDependencyGraph:
+        """The graph stored at `path` (empty when there is no file), read in a worker thread."""
+        return await asyncio.to_thread(cls, path)
 
     def _load(self, path: Path) -> None:
         try:
@@ -34,17 +47,26 @@ class EmbeddedDependencyGraph:
                 f"dependency graph file {path} is unreadable ({error}); move it away to start afresh"
             ) from None
 
-    def _save(self) -> None:
+    async def _save(self) -> None:
+        """Snapshot the graph now (on the caller's loop), write it in a worker thread."""
         if self._path is None:
             return
-        self._path.parent.mkdir(parents=True, exist_ok=True)
         data = {
             "graph": nx.node_link_data(self._graph, edges="edges"),
             "deploys": [deploy.model_dump(mode="json") for deploy in self._deploys.values()],
         }
-        scratch = self._path.with_suffix(".tmp")
-        scratch.write_text(json.dumps(data, sort_keys=True))
-        os.replace(scratch, self._path)  # atomic: a crash leaves the old file or the new one
+        self._version += 1
+        await asyncio.to_thread(self._write, self._path, self._version, json.dumps(data, sort_keys=True))
+
+    def _write(self, path: Path, version: int, text: str) -> None:
+        with self._write_lock:
+            if version <= self._written:
+                return
+            path.parent.mkdir(parents=True, exist_ok=True)
+            scratch = path.with_suffix(".tmp")
+            scratch.write_text(text)
+            os.replace(scratch, path)  # atomic: a crash leaves the old file or the new one
+            self._written = version
 
     def _ensure(self, name: str) -> None:
         if name not in self._graph:
@@ -60,19 +82,19 @@ class EmbeddedDependencyGraph:
         if tier is not None:
             node["tier"] = tier
         node["attrs"] = {**node.get("attrs", {}), **(attrs or {})}
-        self._save()
+        await self._save()
 
     async def upsert_edge(self, caller: str, callee: str, calls: int = 0) -> None:
         self._ensure(caller)
         self._ensure(callee)
         stored = self._graph.edges[caller, callee]["calls"] if self._graph.has_edge(caller, callee) else 0
         self._graph.add_edge(caller, callee, calls=calls if calls > 0 else stored)
-        self._save()
+        await self._save()
 
     async def record_deploy(self, service: str, deploy_id: str, at: datetime, version: str) -> None:
         self._ensure(service)
         self._deploys[deploy_id] = Deploy(service=service, deploy_id=deploy_id, at=at, version=version)
-        self._save()
+        await self._save()
 
     async def deploys(self, service: str, since: datetime | None = None) -> list[Deploy]:
         found = [d for d in self._deploys.values() if d.service == service and (since is None or d.at >= utc(since))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,23 +21,28 @@ def has_incident_memory(settings: Settings) -> bool:
     return settings.incident_memory != "embedded" or (settings.home / "incidents").exists()
 
 
-@asynccontextmanager
-async def open_incident_memory(settings: Settings, embedder: Embedder | None = None) -> AsyncIterator[IncidentMemory]:
-    """The store `settings.incident_memory` names: embedded (LanceDB under settings.home) or weaviate."""
-    embedder = embedder or make_embedder(settings.embedder)
-    memory: IncidentMemory
+async def connect_incident_memory(settings: Settings, embedder: Embedder | None = None) -> IncidentMemory:
+    """The store `settings.incident_memory` names, open (the caller closes it): embedded (LanceDB under
+    settings.home) or weaviate. The embedder loads in a worker thread, so an event loop never waits on it."""
     if settings.incident_memory == "weaviate":
         if not settings.weaviate_url:
             raise ValueError("PM_INCIDENT_MEMORY=weaviate needs PM_WEAVIATE_URL (e.g. http://127.0.0.1:8080)")
         if importlib.util.find_spec("weaviate") is None:
             raise ValueError("PM_INCIDENT_MEMORY=weaviate needs pip install 'production-master[weaviate]'")
+    embedder = embedder or await asyncio.to_thread(make_embedder, settings.embedder)
+    if settings.incident_memory == "weaviate":
         from memory.incidents.weaviate_store import WeaviateIncidentMemory
 
-        memory = await WeaviateIncidentMemory.open(settings.weaviate_url, embedder)
-    else:
-        from memory.incidents.lance import LanceIncidentMemory
+        return await WeaviateIncidentMemory.open(settings.weaviate_url or "", embedder)
+    from memory.incidents.lance import LanceIncidentMemory
 
-        memory = await LanceIncidentMemory.open(settings.home / "incidents", embedder)
+    return await LanceIncidentMemory.open(settings.home / "incidents", embedder)
+
+
+@asynccontextmanager
+async def open_incident_memory(settings: Settings, embedder: Embedder | None = None) -> AsyncIterator[IncidentMemory]:
+    """`connect_incident_memory` for the length of a `with` block."""
+    memory = await connect_incident_memory(settings, embedder)
     try:
         yield memory
     finally:
@@ -47,6 +53,7 @@ __all__ = [
     "IncidentMatch",
     "IncidentMemory",
     "PastIncident",
+    "connect_incident_memory",
     "has_incident_memory",
     "open_incident_memory",
     "reciprocal_rank_fusion",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
+import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from memory.incidents.models import TENANT_PATTERN, IncidentMatch, PastIncident
 TABLE = "incidents"
 _WORD = re.compile(r"\w+")
 _FTS_INDEX = "text_fts"
+_COMMIT_ATTEMPTS = 5
 _REINDEX_AFTER = 1_000  # unindexed rows are searched too (flat); fold them into the index now and then
 
 
@@ -30,6 +33,7 @@ class LanceIncidentMemory:
         self._table = table
         self._embedder = embedder
         self._has_fts = any(index.index_type == "FTS" for index in table.list_indices())
+        self._write_lock = threading.Lock()  # writes from worker threads take turns (index creation races otherwise)
 
     @classmethod
     async def open(cls, directory: Path, embedder: Embedder) -> LanceIncidentMemory:
@@ -41,7 +45,8 @@ class LanceIncidentMemory:
         import lancedb
 
         directory.mkdir(parents=True, exist_ok=True)
-        db = lancedb.connect(str(directory))
+        # every read checks for writes by other processes (the CLI's feedback, another server instance)
+        db = lancedb.connect(str(directory), read_consistency_interval=timedelta(0))
         if TABLE in db.list_tables().tables:
             table = db.open_table(TABLE)
             built_with = (table.schema.metadata or {}).get(b"embedder", b"").decode()
@@ -65,6 +70,17 @@ class LanceIncidentMemory:
         vectors = self._embedder.embed([incident.search_text() for incident in incidents])
         rows = [_row(incident, vector) for incident, vector in zip(incidents, vectors, strict=True)]
         unique = list({row["key"]: row for row in rows}.values())
+        for attempt in range(_COMMIT_ATTEMPTS):
+            try:
+                with self._write_lock:
+                    return self._write(unique)
+            except RuntimeError as error:  # another process committed first (a CLI, another server instance)
+                if "Retryable commit conflict" not in str(error) or attempt == _COMMIT_ATTEMPTS - 1:
+                    raise
+                self._has_fts = any(index.index_type == "FTS" for index in self._table.list_indices())
+                time.sleep(0.05 * (attempt + 1))
+
+    def _write(self, unique: list[dict[str, Any]]) -> None:
         (
             self._table.merge_insert("key")
             .when_matched_update_all()
@@ -97,6 +113,8 @@ class LanceIncidentMemory:
 
     def _search(self, text: str, where: str, limit: int) -> list[IncidentMatch]:
         depth = max(limit * 4, 20)
+        if not self._has_fts:  # another process may have written the first incidents (and the index) since
+            self._has_fts = any(index.index_type == "FTS" for index in self._table.list_indices())
         vector = self._embedder.embed_query(text)
         by_vector = (
             self._table.search(vector, vector_column_name="vector")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -119,7 +120,8 @@ class WeaviateIncidentMemory:
     async def add_many(self, incidents: Sequence[PastIncident]) -> None:
         from weaviate.classes.data import DataObject
 
-        vectors = self._embedder.embed([incident.search_text() for incident in incidents])
+        # embedding is model inference: a worker thread keeps the event loop free meanwhile
+        vectors = await asyncio.to_thread(self._embedder.embed, [incident.search_text() for incident in incidents])
         by_tenant: dict[str, list[Any]] = {}
         for incident, vector in zip(incidents, vectors, strict=True):
             obj = DataObject(
@@ -148,9 +150,10 @@ class WeaviateIncidentMemory:
 
         if not await self._collection.tenants.exists(tenant):
             return []
+        vector = await asyncio.to_thread(self._embedder.embed_query, text)
         response = await self._collection.with_tenant(tenant).query.hybrid(
             query=text,
-            vector=self._embedder.embed_query(text).tolist(),
+            vector=vector.tolist(),
             alpha=ALPHA,
             fusion_type=HybridFusion.RELATIVE_SCORE,
             query_properties=["text"],

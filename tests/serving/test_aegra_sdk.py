@@ -61,3 +61,13 @@ async def test_cross_tenant_thread_read_is_404(stack: Stack) -> None:
     with pytest.raises(NotFoundError):
         await globex.threads.get(thread["thread_id"])
     assert thread["thread_id"] not in [t["thread_id"] for t in await globex.threads.search(limit=100)]
+
+
+async def test_a_run_belongs_to_the_authenticated_tenant_whatever_its_body_claims(stack: Stack) -> None:
+    acme = get_client(url=stack.url, api_key=stack.acme.api_key)
+    thread = await acme.threads.create()
+    claimed = {"request": {**DEMO_INPUT["request"], "tenant": stack.globex.name}}
+    state = await acme.runs.wait(thread["thread_id"], "investigation", input=claimed)
+    # globex's incident memory and audit stream are never touched by acme's run
+    assert state["request"]["tenant"] == stack.acme.name
+    assert state["report"]["root_cause"]["service"] == "inventory"

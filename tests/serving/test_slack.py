@@ -96,9 +96,16 @@ async def test_slash_command_to_approved_report(stack: Stack, slack: tuple[Slack
 
         feedback = interaction("pm_feedback_correct", investigation)
         assert (await http.post("/slack/events", content=feedback, headers=signed(feedback))).status_code == 200
-        await wait_for_post(standin, lambda p: p.get("text") == "Thanks, recorded as correct.", "thanking")
+        thanks = await wait_for_post(standin, lambda p: p.get("text", "").startswith("Thanks, recorded"), "thanking")
+        assert "verified past incident" in thanks["text"], "a verifier's click teaches incident memory"
 
     in_thread = [p for p in standin.posts() if p.get("thread_ts") == report["thread_ts"]]
+    texts = [p.get("text", "") for p in in_thread]
+    plan = [i for i, t in enumerate(texts) if t.startswith("Collecting evidence:")]
+    verdicts = [i for i, t in enumerate(texts) if t.startswith("Leading hypothesis: inventory")]
+    report_at = texts.index(report["text"])
+    assert len(plan) == 1 and verdicts and plan[0] < verdicts[0] < report_at, texts
+    assert len(set(texts[: report_at + 1])) == report_at + 1, "a progress update was posted twice"
     assert sum(1 for p in in_thread if button_value(p, "pm_approve")) == 1, "the report was posted twice"
     assert sum(1 for p in in_thread if p.get("text") == "Proposed actions approved by sre.") == 1
 

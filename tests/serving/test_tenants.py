@@ -8,9 +8,9 @@ import pytest
 import redis
 from typer.testing import CliRunner
 
-from api.auth.hook import authenticate
+from api.auth.hook import _stores, authenticate, principal_for_headers
 from api.auth.keys import hash_key
-from api.auth.tenants import create_tenant
+from api.auth.tenants import TenantStore, create_tenant
 from api.cli.common import UserError
 from api.cli.main import app
 from api.http.settings import serving_settings
@@ -21,8 +21,10 @@ def tenant_redis(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     url = redis_url.rsplit("/", 1)[0] + "/8"
     monkeypatch.setenv("PM_REDIS_URL", url)
     serving_settings.cache_clear()
+    _stores.clear()  # each test has its own event loop; a cached client belongs to an earlier one
     yield url
     serving_settings.cache_clear()
+    _stores.clear()
 
 
 def _create(url: str, name: str) -> dict[str, str]:
@@ -69,3 +71,27 @@ def test_rotate_invalidates_the_old_key(tenant_redis: str) -> None:
     assert result.exit_code == 0
     stored = redis.Redis.from_url(tenant_redis, decode_responses=True)
     assert stored.get(f"pm:apikey:{hash_key(old)}") is None
+
+
+def test_tenants_key_prints_a_personal_key_once(tenant_redis: str) -> None:
+    name = f"t-{secrets.token_hex(3)}"
+    _create(tenant_redis, name)
+    result = CliRunner().invoke(app, ["tenants", "key", name, "--user", "alice", "--redis-url", tenant_redis])
+    assert result.exit_code == 0, result.output
+    printed = dict(line.split(": ", 1) for line in result.output.splitlines() if ": " in line)
+    assert printed["user"] == "alice" and printed["api key"].startswith("pm_")
+    args = ["tenants", "key", "no-such-tenant", "--user", "bob", "--redis-url", tenant_redis]
+    unknown = CliRunner().invoke(app, args)
+    assert isinstance(unknown.exception, UserError) and "no tenant" in str(unknown.exception)
+
+
+async def test_personal_key_acts_for_its_tenant_and_names_its_holder(tenant_redis: str) -> None:
+    name = f"t-{secrets.token_hex(3)}"
+    tenant_key = (await create_tenant(name, tenant_redis)).api_key
+    store = TenantStore.from_url(tenant_redis)
+    personal = (await store.issue_user_key(name, "alice")).api_key
+    await store.aclose()
+    principal = await principal_for_headers({"x-api-key": personal})
+    assert (principal.tenant, principal.user) == (name, "alice")
+    assert (await authenticate({"x-api-key": personal}))["identity"] == name, "threads stay scoped to the tenant"
+    assert (await principal_for_headers({"x-api-key": tenant_key})).user is None

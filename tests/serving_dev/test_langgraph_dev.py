@@ -34,6 +34,7 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "LANGGRAPH_CLI_NO_ANALYTICS": "1",
         "LANGGRAPH_NO_VERSION_CHECK": "true",
         "PM_WORLD": "demo",
+        "PM_HOME": str(tmp_path_factory.mktemp("pm-home")),  # the served graph writes its stores here
     }
     langgraph = Path(sys.executable).with_name("langgraph")
     with log.open("w") as out:
