@@ -158,7 +158,16 @@ def _scope(h: Hypothesis, evidence: list[Evidence], edges: list[DependencyEdge],
         onset = onsets.get(edge.callee)
         if edge.caller == h.service and onset is not None and any(at <= onset <= at + DRIVEN_LEAD_S for at in changed):
             scope.add(edge.callee)
+    if is_ticket_evidence(evidence):
+        scope |= _cited_services(h, evidence)
     return scope
+
+
+def _cited_services(h: Hypothesis, evidence: list[Evidence]) -> set[str]:
+    """Services whose anomalies the hypothesis cites as its effect: what a job loaded, a neighbour starved, a
+    library's consumers; the mechanism outside the call graph that the engine found."""
+    cited = set(h.supporting)
+    return {str(e.service) for e in evidence if e.id in cited and e.kind in ANOMALY_KINDS and e.service}
 
 
 def _earliest_onsets(anomalies: list[Evidence]) -> dict[str, float]:
@@ -193,11 +202,12 @@ def _timing(h: Hypothesis, evidence: list[Evidence], onsets: dict[str, float], s
     onset = min(in_scope) if in_scope else None
     if onset is None:
         return CheckResult(item=CheckItem.timing, passed=False, note="no onset observed for this service")
+    cited = set(h.supporting) if is_ticket_evidence(evidence) else set()
     changes = [
         e
         for e in evidence
         if e.kind is EvidenceKind.change
-        and e.service == h.service
+        and (e.service == h.service or e.id in cited)  # a library's new version ships in its consumers' deploys
         and isinstance(e.data.get("onset"), int | float)
         and onset - CHANGE_LEAD_S <= e.data["onset"] <= onset + ONSET_TOLERANCE_S
     ]

@@ -10,7 +10,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+from agents.analysis.contention import client_label, noisy_neighbours, scheduled_jobs
+from agents.analysis.expiry import countdowns, expired_credentials, rejected_by_callee
+from agents.analysis.libraries import bump_evidence_ids, implicated_libraries
 from agents.analysis.metric_kinds import FAILURE_FAMILIES, is_exhaustible
 from agents.analysis.models import Candidate
 from graphs.contracts import DependencyEdge, Evidence, EvidenceKind, FaultType, Pinpoint
@@ -29,6 +33,10 @@ ROLE = {
     "busy": 0.8,
     "bystander": 0.3,
     "quiet_change": 0.1,
+    "job": 1.2,
+    "neighbour": 1.2,
+    "library": 1.2,
+    "consumer": 0.5,
 }
 BONUS = {
     "timed_change": 0.3,
@@ -38,6 +46,7 @@ BONUS = {
     "ticket_ids": 0.2,
     "earliest": 0.3,
     "leak": 0.3,
+    "expired": 0.5,
 }
 TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[.\-/][A-Za-z0-9_]+)*")
 MIN_TOKEN = 6
@@ -117,15 +126,22 @@ def is_ticket_evidence(evidence: list[Evidence]) -> bool:
 
 def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]) -> list[Candidate]:
     """Candidates best first for an investigation that started from a ticket."""
+    hosts = _outside_call_graph(evidence, edges)
     edges = [*edges, *shared_host_edges(evidence, edges)]
     views = _views(evidence, edges)
     callees, callers = _graph(edges)
     seeds = _seeds(evidence, views)
     chain = _chain(seeds, views, callees, callers)
     roles: dict[str, str] = {}
-    frontier = _frontier(chain, views, callees)
+    expired = expired_credentials(views)
+    frontier = _frontier(chain, views, callees, expired)
     for name in chain:
         roles[name] = "frontier" if name in frontier else "chain"
+    for name in sorted(frontier):
+        holder = rejected_by_callee(name, views, callers, expired)
+        if holder is not None:  # it rejects a caller's expired credential: the holder is where the symptom begins
+            roles[name] = "victim"
+            roles[holder] = "frontier"
     for name, view in views.items():
         if name not in roles and view.faults:
             roles[name] = "bystander"
@@ -138,7 +154,21 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
     for driver, driven in drivers.items():
         roles[driver] = "driver"
         roles[driven] = "busy"
+    for job, loaded in scheduled_jobs(frontier, views, callers).items():
+        if job not in drivers:  # a run that woke up and loaded a shared resource, no change needed
+            roles[job], roles[loaded], drivers[job] = "job", "busy", loaded
+    for neighbour, starved in noisy_neighbours(frontier, views, hosts).items():
+        if neighbour not in drivers:  # it took the CPU of the node the frontier shares with it
+            roles[neighbour], roles[starved], drivers[neighbour] = "neighbour", "victim", starved
     tokens = _error_tokens(evidence, views)
+    libraries = implicated_libraries(views, tokens)
+    for library, consumers in libraries.items():
+        if library in drivers:
+            continue
+        roles[library], drivers[library] = "library", consumers[0]  # its new version failed in its consumers
+        for consumer in consumers:
+            if ROLE.get(roles.get(consumer, "bystander"), 0.0) <= ROLE["frontier"]:
+                roles[consumer] = "consumer"
     linked = {name: _linked_changes(view, tokens) + limit_changes(view) for name, view in views.items()}
     near = _neighbourhood(chain, callees, callers)
     symptom_start = min((views[s].fault_onset or views[s].onset or float("inf")) for s in chain) if chain else None
@@ -157,7 +187,7 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
         notes[name].append(role)
         reference = _reference(name, views, drivers, symptom_start)
         # a chain service is explained by trouble below it: only a change whose diff names the errors speaks for it
-        bonuses = ("linked_change",) if role == "chain" else tuple(BONUS)
+        bonuses = ("linked_change",) if role in ("chain", "consumer") else tuple(BONUS)
         if "timed_change" in bonuses and _timed_changes(view, reference):
             score += BONUS["timed_change"]
             notes[name].append("a change precedes the onset")
@@ -168,6 +198,9 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
             ):
                 score += BONUS["prompt_change"]
                 notes[name].append("minutes before it")
+        if "expired" in bonuses and name in expired and view.faults:
+            score += BONUS["expired"]
+            notes[name].append("a credential of its own ran out as the trouble began")
         if "leak" in bonuses and _leaks(view):
             score += BONUS["leak"]
             notes[name].append("a resource climbs steadily from a deploy on")
@@ -307,13 +340,18 @@ def _load_sources(service: str, views: dict[str, ServiceView], callers: dict[str
     return found
 
 
-def _frontier(chain: list[str], views: dict[str, ServiceView], callees: dict[str, set[str]]) -> set[str]:
+def _frontier(
+    chain: list[str], views: dict[str, ServiceView], callees: dict[str, set[str]], expired: dict[str, float]
+) -> set[str]:
     """Chain services in trouble with no troubled chain service below them whose trouble began no later than theirs
-    (and that they had not coped with until their own change): where the symptom begins."""
+    (and that they had not coped with until their own change): where the symptom begins. A service whose own
+    credential ran out is never explained below it: its callees fail because they reject it."""
     faulty = {s for s in chain if views[s].faults}
     members = set(chain)
 
     def explained(service: str) -> bool:
+        if service in expired:
+            return False
         view = views[service]
         onset = view.fault_onset or float("inf")
         seen: set[str] = set()
@@ -529,6 +567,16 @@ def _leaks(view: ServiceView) -> list[Evidence]:
     ]
 
 
+def _outside_call_graph(evidence: list[Evidence], edges: list[DependencyEdge]) -> set[str]:
+    """Services with telemetry but no call edge: hosts, node pools, shared infrastructure."""
+    connected = {e.caller for e in edges} | {e.callee for e in edges}
+    return {str(e.service) for e in evidence if e.service and e.kind is EvidenceKind.metric_anomaly} - connected
+
+
+def _clock_of(epoch: float | None) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%H:%M UTC") if epoch is not None else "the onset"
+
+
 def shared_host_edges(evidence: list[Evidence], edges: list[DependencyEdge]) -> list[DependencyEdge]:
     """Services that run on a host outside the call graph: the same metric left its level the same way in the same
     minutes on both (a node pool's clock, a VM's disk). The host becomes a callee, as a dependency would be."""
@@ -624,7 +672,18 @@ def _candidate(
         views[drivers[name]].fault_onset if name in drivers else (view.fault_onset or view.onset or symptom_start)
     )
     fault_type, pinpoint, cause = _pinpoint(view, role, linked, reference, name in amplifiers, name in drivers)
+    changed = pinpoint.kind in ("change", "config", "feature_flag")  # a change to the job itself names it better
+    label = client_label(views, drivers[name], name) if role == "job" and not changed else None
+    if label:
+        cause = f"its run {label} loaded {drivers[name]} from {_clock_of(views[name].onset)}"
+        fault_type, pinpoint = FaultType.resource_exhaustion, Pinpoint(kind="operation", ref=label, detail=cause)
+    elif role == "job" and pinpoint.kind != "change":
+        fault_type = FaultType.resource_exhaustion
+    elif role == "neighbour" and pinpoint.kind == "change":
+        fault_type = FaultType.cpu_contention
     supporting = [c.id for c in _cause_changes(view, linked, reference)]
+    if role == "library":
+        supporting += bump_evidence_ids(views, name, [drivers[name]])
     supporting += [a.id for a in sorted(view.anomalies, key=lambda a: (-a.score, a.id))[:8]]
     supporting += [t.id for t in view.trail]
     if name in drivers:
@@ -658,6 +717,12 @@ def _pinpoint(
     view: ServiceView, role: str, linked: list[Evidence], reference: float | None, amplifier: bool, driver: bool
 ) -> tuple[FaultType, Pinpoint, str]:
     changes = _cause_changes(view, linked, reference)
+    expiring = sorted(countdowns(view), key=lambda a: (a.data["onset"], -a.score))
+    if expiring and not linked:  # a credential that ran out explains the failures better than a deploy near them
+        top = expiring[0]
+        metric = str(top.data.get("metric", ""))
+        fault = next((f for words, f in RESOURCE_FAULTS if any(w in metric.lower() for w in words)), FaultType.unknown)
+        return fault, Pinpoint(kind="resource", ref=metric, detail=top.summary), top.summary
     if changes:
         change = changes[0]
         kind = str(change.data.get("change_kind", "deploy"))

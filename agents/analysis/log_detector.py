@@ -10,7 +10,7 @@ import numpy as np
 
 from agents.analysis.log_flows import bracket, detect_flow_breaks, trace_sets
 from agents.analysis.log_templates import TemplateIndex, statement_of
-from agents.analysis.metric_detector import symptom_start
+from agents.analysis.metric_detector import SYMPTOM_SECONDS, symptom_start
 from agents.analysis.models import Finding, RuntimeTelemetry
 from agents.analysis.stats import run_start
 from graphs.contracts import DependencyEdge, EvidenceKind, LogLine
@@ -63,7 +63,7 @@ def detect_log_patterns(t: RuntimeTelemetry) -> list[Finding]:
 def log_onset(t: RuntimeTelemetry, split: float, end: float) -> float:
     """Just before the first minute a template departing from yesterday at the alert began to depart, so the
     incident's own minutes never serve as its reference. A run that was already under way when the window opened
-    has no quiet minute before it and says nothing of the onset; `split` when nothing departed earlier."""
+    has no quiet minute before it and says nothing of the onset; `split` when nothing departed well before it."""
     if not t.baseline_logs:
         return split
     index = TemplateIndex()
@@ -105,7 +105,9 @@ def log_onset(t: RuntimeTelemetry, split: float, end: float) -> float:
         first = run_start(hits, late_minute + int(late[0]))
         if first > 0:
             onset = min(onset, start + first * ONSET_STEP - 1e-3)
-    return onset
+    # a run that began within one alert delay of the assumed start is that symptom (an injected fault a minute or
+    # two early, a minute bucket's edge); only one that began well before it says the alert fired late
+    return onset if onset < split - SYMPTOM_SECONDS else split
 
 
 def _strongest(findings: list[Finding]) -> list[Finding]:

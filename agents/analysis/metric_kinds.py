@@ -68,7 +68,21 @@ SKEW_WORDS = ("offset", "skew", "drift")
 HEADROOM_WORDS = ("expiry", "remaining", "free", "left", "headroom")
 # a clock counting down to a deadline (a certificate's expiry, a token's lifetime): it falls all the time by design,
 # and the trouble begins only when it reaches zero
-COUNTDOWN_WORDS = ("expiry", "expires", "seconds_to", "seconds_until", "ttl_remaining")
+COUNTDOWN_WORDS = (
+    "expiry",
+    "expires",
+    "seconds_to",
+    "seconds_until",
+    "seconds_left",
+    "ttl_remaining",
+    "hours_left",
+    "days_left",
+    "days_until",
+    "days_to_",
+    "quota_remaining",
+    "quota_left",
+    "remaining_quota",
+)
 # usage that stops a service when it fills up, and climbs steadily when something leaks
 EXHAUSTIBLE_WORDS = ("fd", "memory", "rss", "heap", "conn", "disk", "wal", "threads", "pool", "clients", "slots")
 
@@ -78,6 +92,8 @@ def metric_family(name: str) -> str:
     lowered = f"{name.lower()}_"
     if any(word in lowered for word in SKEW_WORDS):
         return "skew"
+    if is_countdown(lowered):
+        return "resource"  # what is left before a deadline or a quota runs out
     for family, words in FAMILY_WORDS:
         if any(word in lowered for word in words):
             return family
@@ -92,7 +108,7 @@ def is_fault(family: str, direction: int, name: str = "") -> bool:
         return direction != 0
     if family == "resource":
         # a cert's remaining lifetime falling is trouble; usage (cpu, connections) falling only means less work
-        return direction < 0 if is_headroom(name) else direction > 0
+        return direction < 0 if is_headroom(name) or is_countdown(name) else direction > 0
     return family in FAULT_FAMILIES and direction > 0
 
 

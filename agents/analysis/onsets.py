@@ -59,6 +59,7 @@ def series_departure(times: list[float], values: list[float], name: str = "") ->
     median, scale = robust_scale(reference, RELATIVE_FLOOR)
     if _is_share(name, reference):
         scale = min(scale, max(RELATIVE_FLOOR * (SHARE_BOUND - median), _spread(reference), 1e-9))
+    scale = max(scale, at_rest_noise(reference, median))
     raw = (v - median) / scale
     z = np.clip(raw, -MAX_Z, MAX_Z)
     for direction in (1, -1):
@@ -81,6 +82,15 @@ def series_departure(times: list[float], values: list[float], name: str = "") ->
             climbing=_climbing(direction * v[first:]),
         )
     return None
+
+
+def at_rest_noise(reference: np.ndarray, median: float) -> float:
+    """The noise floor of a counter at rest (it touches zero in quiet times): half its largest quiet excursion, which
+    sits about two noise widths out. A few events from nothing must not pass for an onset; a counter that never left
+    zero keeps no floor."""
+    if not len(reference) or float(np.min(reference)) != 0.0:
+        return 0.0
+    return (float(np.max(reference)) - median) / 2.0
 
 
 def _is_share(name: str, reference: np.ndarray) -> bool:

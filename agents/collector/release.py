@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
+from agents.analysis.libraries import dependency_bumps, registry_names, shipped_commits
 from agents.collector.common import Collected, window_args
 from agents.evidence import from_result
 from agents.services import NodeServices
@@ -16,6 +18,9 @@ SOURCES = (
     ("feature-flags", "get_rollout_history", "flag and config changes"),
 )
 DIFF_LIMIT = 4000
+MAX_SHIPPED = 30  # older commits a window's deploys ship, fetched to see which dependencies they move
+MAX_LIBRARIES = 5
+LIBRARY_LOOKBACK = timedelta(days=30)  # a library's release may come weeks before its consumers ship it
 
 
 async def release_context(task: CapabilityTask, request: InvestigationRequest, services: NodeServices) -> Collected:
@@ -32,7 +37,53 @@ async def release_context(task: CapabilityTask, request: InvestigationRequest, s
         for raw in (data or {}).get("changes", []):
             change = Change.model_validate(raw)
             out.evidence.append(change_evidence(task.capability, result, change))
+    await _shipped_libraries(out, task, services)
     return out
+
+
+async def _shipped_libraries(out: Collected, task: CapabilityTask, services: NodeServices) -> None:
+    """Commits the window's deploys ship that move a dependency (older than the window, so not listed yet), and the
+    recent changes of those dependencies that the service registry knows (in-house libraries with a repo)."""
+    gateway = services.gateway
+    known = {str(e.data.get("id")) for e in out.evidence if e.kind is EvidenceKind.change}
+    wanted = [
+        sha
+        for e in out.evidence
+        if e.kind is EvidenceKind.change and e.data.get("change_kind") == "deploy"
+        for sha in shipped_commits(str(e.data.get("diff", "")))
+        if not any(k.startswith(sha) or sha.startswith(k) for k in known if k)
+    ]
+    wanted = list(dict.fromkeys(wanted))[:MAX_SHIPPED]
+    results = await asyncio.gather(*(gateway.call("version-control", "get_diff", {"ref": sha}) for sha in wanted))
+    bumped: dict[str, float] = {}
+    for result in results:
+        raw = (out.payload(result, "a shipped commit") or {}).get("change")
+        change = Change.model_validate(raw) if raw else None
+        bumps = dependency_bumps(change.title, change.diff) if change else []
+        if change and bumps:
+            out.evidence.append(change_evidence(out.capability, result, change))
+            for bump in bumps:
+                bumped[bump.library] = min(bumped.get(bump.library, change.timestamp), change.timestamp)
+    for library, at in sorted(bumped.items())[:MAX_LIBRARIES]:
+        info = None
+        for name in registry_names(library):
+            resolved = await gateway.call("service-registry", "resolve_service", {"name": name})
+            info = (resolved.data or {}).get("service") if resolved.ok else None
+            if info:
+                break
+        if not info:
+            continue  # a third-party package: its consumers' deploys stay the suspects
+        start = datetime.fromtimestamp(at, UTC) - LIBRARY_LOOKBACK
+        window = TimeWindow(start=start, end=task.scope.window.end)
+        for op, what in (("list_commits", "library commits"), ("list_prs", "library pull requests")):
+            result = await gateway.call("version-control", op, window_args(window, service=info["name"]))
+            for raw in (out.payload(result, what, window) or {}).get("changes", []):
+                change = Change.model_validate(raw)
+                if change.id not in known:
+                    known.add(change.id)
+                    item = change_evidence(out.capability, result, change)
+                    item.data["package"] = library  # the name consumers' manifests give it
+                    out.evidence.append(item)
 
 
 def change_evidence(capability: Capability, result, change: Change):
