@@ -100,6 +100,9 @@ def _summary(results: list[CaseResult], system: str) -> dict[str, Any]:
     summary["median_seconds"] = round(statistics.median(seconds), 3)
     summary["p95_seconds"] = round(seconds[min(len(seconds) - 1, int(0.95 * len(seconds)))], 3)
     summary["confirmed"] = sum(r.status == "confirmed" for r in results) / len(results)
+    confirmed = [r for r in results if r.status == "confirmed"]
+    summary["confirmed_right"] = sum(1 for r in confirmed if r.score.rank == 1)
+    summary["confirmed_wrong"] = len(confirmed) - summary["confirmed_right"]
     return summary
 
 

@@ -103,7 +103,8 @@ def score_report(name: str, truth: TruthSpec, report: Report, seconds: float) ->
 
 
 def summarise(scores: list[ScenarioScore]) -> dict[str, float | int]:
-    """The Nezha summary's keys, plus pinpoint, checklist completeness, iterations and cost."""
+    """The Nezha summary's keys, plus pinpoint, checklist completeness, iterations, cost and how many confirmed
+    verdicts named the right service (and how many the wrong one)."""
     n = len(scores)
 
     def share(hits: int) -> float:
@@ -113,6 +114,8 @@ def summarise(scores: list[ScenarioScore]) -> dict[str, float | int]:
         return share(sum(1 for s in scores if s.rank is not None and s.rank <= k))
 
     seconds = sorted(s.seconds for s in scores)
+    confirmed = [s for s in scores if s.status == "confirmed"]
+    right = sum(1 for s in confirmed if s.rank == 1)
     return {
         "cases": n,
         "as_at_1": at(1),
@@ -124,6 +127,9 @@ def summarise(scores: list[ScenarioScore]) -> dict[str, float | int]:
         "p95_seconds": round(_percentile(seconds, 0.95), 3) if seconds else 0.0,
         "checklist_completeness": round(statistics.fmean(s.checklist_completeness for s in scores), 4) if n else 0.0,
         "mean_iterations": round(statistics.fmean(s.iterations for s in scores), 3) if n else 0.0,
+        # calibration: a confirmed wrong answer is the one an on-call engineer acts on
+        "confirmed_right": right,
+        "confirmed_wrong": len(confirmed) - right,
         "cost_usd": round(sum(s.cost_usd for s in scores), 6),
         "errors": sum(1 for s in scores if s.error),
     }

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from evals.scenarios.runner import run_scenarios_eval, ticket_request
-from evals.scenarios.scoring import ref_matches
+from evals.scenarios.scoring import ScenarioScore, ref_matches, summarise
 from tools.worlds.scenarios.loader import DEFAULT_DIR, load_truth
 
 # a deploy, a feature flag rolled out to a cohort and a config change
@@ -25,6 +25,8 @@ SUMMARY_KEYS = {
     "checklist_completeness",
     "mean_iterations",
     "cost_usd",
+    "confirmed_right",
+    "confirmed_wrong",
 }
 
 
@@ -51,6 +53,17 @@ def test_the_request_is_what_a_user_files_never_the_truth() -> None:
 async def test_unknown_scenarios_are_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown scenarios"):
         await run_scenarios_eval(tmp_path, names=["no-such-incident"])
+
+
+def test_calibration_counts_confirmed_verdicts_by_whether_they_named_the_cause() -> None:
+    def score(rank: int | None, status: str) -> ScenarioScore:
+        return ScenarioScore(
+            scenario="s", truth_service="a", truth_fault_type="bad_deploy", truth_pinpoint="x", rank=rank, status=status
+        )
+
+    scores = [score(1, "confirmed"), score(2, "confirmed"), score(None, "confirmed"), score(1, "unconfirmed")]
+    summary = summarise(scores)
+    assert (summary["confirmed_right"], summary["confirmed_wrong"]) == (1, 2)
 
 
 def test_refs_match_aliases_and_sha_prefixes_only() -> None:
