@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import secrets
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from dev_server import langgraph_dev
 from langgraph_sdk import get_client
 
 from agents.services import served_stores
@@ -58,10 +58,6 @@ def served(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     home = tmp_path_factory.mktemp("pm-home")
     log = tmp_path_factory.mktemp("langgraph-dev") / "server.log"
     env = {
-        **os.environ,
-        "LANGSMITH_TRACING": "false",
-        "LANGGRAPH_CLI_NO_ANALYTICS": "1",
-        "LANGGRAPH_NO_VERSION_CHECK": "true",
         "PM_WORLD": "demo",
         "PM_HOME": str(home),
         "PM_REDIS_URL": redis_url,
@@ -69,36 +65,8 @@ def served(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "PM_SERVICE_TOKEN": secrets.token_urlsafe(24),
         "PM_FEEDBACK_VERIFIERS": json.dumps([VERIFIER]),
     }
-    env.pop("LANGGRAPH_ALLOW_BLOCKING", None)  # the blocking-I/O guard stays on
-    langgraph = Path(sys.executable).with_name("langgraph")
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [str(langgraph), "dev", "--no-browser", "--no-reload", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"langgraph dev exited: {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{url}/ok", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            pytest.fail(f"langgraph dev did not answer: {log.read_text()[-2000:]}")
+    with langgraph_dev(port, log, env):
         yield DevServer(url, home, log, tenant, verifier_key)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 async def _finished(http: httpx.AsyncClient, investigation_id: str) -> dict[str, Any]:
