@@ -8,6 +8,13 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 
 from agents.analysis.change_attribution import DEPLOY_KINDS, DRIVEN_LEAD_S, is_ticket_evidence, shared_host_edges
+from agents.analysis.rivals import (
+    blamed_change_late,
+    callers_in_trouble_earlier,
+    contested_driven,
+    earlier_change_below,
+    ended_before_ticket_failures,
+)
 from agents.hypothesis import topology
 from agents.router.router import current_tier, get_router
 from agents.services import get_services
@@ -128,6 +135,8 @@ def judge(h: Hypothesis, ranked: list[Hypothesis], evidence: list[Evidence], thr
         _mechanism(h, edges, onsets, evidence, scope),
         _duration(own),
     ]
+    if is_ticket_evidence(evidence):
+        checks = _ruled_out(h, checks, edges, evidence, onsets, scope)
     applicable = [c for c in checks if c.applicable]
     total = sum(WEIGHTS[c.item] for c in applicable) or 1.0
     passed = sum(WEIGHTS[c.item] for c in applicable if c.passed) / total
@@ -140,6 +149,44 @@ def judge(h: Hypothesis, ranked: list[Hypothesis], evidence: list[Evidence], thr
     settled = confidence >= threshold and h is ranked[0] and not gate_failed
     status = VerdictStatus.confirmed if settled else VerdictStatus.declined
     return Verdict(hypothesis_id=h.id, checklist=checks, confidence=confidence, status=status, gaps=gaps)
+
+
+def _ruled_out(
+    h: Hypothesis,
+    checks: list[CheckResult],
+    edges: list[DependencyEdge],
+    evidence: list[Evidence],
+    onsets: dict[str, float],
+    scope: set[str],
+) -> list[CheckResult]:
+    """What a careful SRE rules out before confirming: a blamed change live only after the trouble began (timing),
+    a rival change below the candidate, callers in trouble first, a driven callee its own dependency explains as
+    well, trouble over before the ticket's (mechanism)."""
+    onset = min((onsets[s] for s in scope if s in onsets), default=None)
+    if onset is None:
+        return checks
+    failures: dict[CheckItem, str] = {}
+    late = blamed_change_late(h.pinpoint.ref, evidence, onset) if h.pinpoint.kind == "change" else None
+    if late is not None:
+        failures[CheckItem.timing] = f"{late.summary} reached production after the trouble began"
+    rival = earlier_change_below(h.service, scope, edges, evidence, onset, CHANGE_LEAD_S)
+    early = callers_in_trouble_earlier(h.service, scope, edges, evidence, onset)
+    carrier = ended_before_ticket_failures(scope, evidence)
+    contested = contested_driven(h.service, scope, edges, evidence)
+    if rival is not None:
+        failures[CheckItem.mechanism] = f"{rival.summary}, below {h.service}, changed earlier: a rival explanation"
+    elif early:
+        failures[CheckItem.mechanism] = f"callers in trouble before {h.service}: {', '.join(early[:3])}"
+    elif contested is not None:
+        failures[CheckItem.mechanism] = f"{contested[0]}'s trouble is explained as well by {contested[1]} below it"
+    elif carrier is not None:
+        failures[CheckItem.mechanism] = f"its trouble ended before {carrier} failed on the ticket's identifiers"
+    return [
+        c.model_copy(update={"passed": False, "applicable": True, "note": failures[c.item]})
+        if c.item in failures and c.passed
+        else c
+        for c in checks
+    ]
 
 
 def _scope(h: Hypothesis, evidence: list[Evidence], edges: list[DependencyEdge], onsets: dict[str, float]) -> set[str]:

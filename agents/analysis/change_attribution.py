@@ -17,6 +17,7 @@ from agents.analysis.expiry import countdowns, expired_credentials, rejected_by_
 from agents.analysis.libraries import bump_evidence_ids, implicated_libraries
 from agents.analysis.metric_kinds import FAILURE_FAMILIES, is_exhaustible
 from agents.analysis.models import Candidate
+from agents.analysis.silent import silent_callees
 from graphs.contracts import DependencyEdge, Evidence, EvidenceKind, FaultType, Pinpoint
 
 ONSET_TOLERANCE_S = 120.0  # a callee may show trouble this much after its caller and still explain it
@@ -37,6 +38,7 @@ ROLE = {
     "neighbour": 1.2,
     "library": 1.2,
     "consumer": 0.5,
+    "rejecting": 0.5,
 }
 BONUS = {
     "timed_change": 0.3,
@@ -142,6 +144,9 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
         if holder is not None:  # it rejects a caller's expired credential: the holder is where the symptom begins
             roles[name] = "victim"
             roles[holder] = "frontier"
+    silent = silent_callees(frontier, views, callees, CHANGE_LEAD_S)
+    for rejecting, callee in silent.items():  # it failed on the answers of a callee that changed beneath it
+        roles[rejecting], roles[callee] = "rejecting", "frontier"
     for name, view in views.items():
         if name not in roles and view.faults:
             roles[name] = "bystander"
@@ -154,6 +159,8 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
     for driver, driven in drivers.items():
         roles[driver] = "driver"
         roles[driven] = "busy"
+    for callee, rejecting in {c: r for r, c in silent.items()}.items():
+        drivers.setdefault(callee, rejecting)  # timed against the failures it caused, as a driver is
     for job, loaded in scheduled_jobs(frontier, views, callers).items():
         if job not in drivers:  # a run that woke up and loaded a shared resource, no change needed
             roles[job], roles[loaded], drivers[job] = "job", "busy", loaded
@@ -187,7 +194,7 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
         notes[name].append(role)
         reference = _reference(name, views, drivers, symptom_start)
         # a chain service is explained by trouble below it: only a change whose diff names the errors speaks for it
-        bonuses = ("linked_change",) if role in ("chain", "consumer") else tuple(BONUS)
+        bonuses = ("linked_change",) if role in ("chain", "consumer", "rejecting") else tuple(BONUS)
         if "timed_change" in bonuses and _timed_changes(view, reference):
             score += BONUS["timed_change"]
             notes[name].append("a change precedes the onset")
@@ -389,8 +396,8 @@ def _amplifiers(chain: list[str], views: dict[str, ServiceView], callers: dict[s
                 any(
                     a.data.get("family") == "retry"
                     and a.data.get("direction", 0) > 0
-                    and abs(a.data["onset"] - onset) <= ONSET_TOLERANCE_S
-                    for a in views[caller].anomalies
+                    and min(abs(_start(a) - onset), abs(_start(a, major=True) - onset)) <= ONSET_TOLERANCE_S
+                    for a in views[caller].anomalies  # retries creeping up before the storm: its main rise counts
                 )
                 if caller in views
                 else False

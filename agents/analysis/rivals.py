@@ -1,0 +1,192 @@
+"""What a careful SRE rules out before confirming a cause: a blamed change live only after the trouble began, an
+earlier change below the candidate, callers in trouble before it, trouble that ended before the ticket's failures."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from graphs.contracts import DependencyEdge, Evidence, EvidenceKind
+
+ANOMALY_KINDS = {EvidenceKind.metric_anomaly, EvidenceKind.log_pattern, EvidenceKind.trace_anomaly}
+CODE_KINDS = {"commit", "pull_request"}  # live only once a deploy ships them
+RIVAL_CHANGE_KINDS = {"deploy", "config", "feature_flag"}
+TROUBLE_FAMILIES = {"retry"}  # not a fault by itself, but a caller retrying is a caller in trouble
+TOLERANCE_S = 90.0
+ORIGIN = "error_origin"  # a trace anomaly whose errors start in the service itself
+OWN_CHANGE_S = 15 * 60.0  # a change this shortly before a service's trouble explains it on its own
+STOP_WORDS = {"error", "errors", "failed", "failure", "exception", "java", "lang", "request", "service", "update"}
+
+
+def _onset(e: Evidence) -> float | None:
+    at = e.data.get("onset")
+    return float(at) if isinstance(at, int | float) else None
+
+
+def effective_at(change: Evidence, evidence: list[Evidence]) -> float | None:
+    """When a change reached production: a commit or pull request at its service's first deploy after it, when
+    the evidence holds that service's deploys; any other change at its own time."""
+    at = _onset(change)
+    if at is None or change.data.get("change_kind") not in CODE_KINDS:
+        return at
+    deploys = [
+        d
+        for e in evidence
+        if e.kind is EvidenceKind.change
+        and e.service == change.service
+        and e.data.get("change_kind") == "deploy"
+        and (d := _onset(e)) is not None
+    ]
+    if not deploys:
+        return at
+    later = [d for d in deploys if d >= at]
+    return min(later) if later else float("inf")
+
+
+def blamed_change_late(pinpoint_ref: str, evidence: list[Evidence], onset: float) -> Evidence | None:
+    """The hypothesis' pinpointed change when it reached production after the trouble began, else None."""
+    for e in evidence:
+        if e.kind is not EvidenceKind.change or pinpoint_ref not in (e.data.get("signal"), e.data.get("id"), e.id):
+            continue
+        live = effective_at(e, evidence)
+        if live is not None and live > onset + TOLERANCE_S:
+            return e
+    return None
+
+
+def dependencies(service: str, edges: list[DependencyEdge]) -> set[str]:
+    """Everything the service calls, transitively."""
+    callees: dict[str, set[str]] = defaultdict(set)
+    for edge in edges:
+        callees[edge.caller].add(edge.callee)
+    found: set[str] = set()
+    stack = [service]
+    while stack:
+        for callee in callees.get(stack.pop(), ()):
+            if callee not in found and callee != service:
+                found.add(callee)
+                stack.append(callee)
+    return found
+
+
+def earlier_change_below(
+    service: str, scope: set[str], edges: list[DependencyEdge], evidence: list[Evidence], onset: float, lead_s: float
+) -> Evidence | None:
+    """When no change of the candidate was live before its trouble, a dependency that changed before it and shows
+    anomalies of its own: the only change before the trouble is below the candidate, a rival it does not rule out."""
+    below = dependencies(service, edges) - scope
+    anomalous = {e.service for e in evidence if e.kind in ANOMALY_KINDS and e.service in below}
+    own = [
+        live
+        for e in evidence
+        if e.kind is EvidenceKind.change
+        and e.service in scope
+        and (live := effective_at(e, evidence)) is not None
+        and onset - lead_s <= live <= onset + TOLERANCE_S
+    ]
+    if own:
+        return None
+    rivals = [
+        e
+        for e in evidence
+        if e.kind is EvidenceKind.change
+        and e.service in anomalous
+        and e.data.get("change_kind") in RIVAL_CHANGE_KINDS
+        and (at := _onset(e)) is not None
+        and onset - lead_s <= at < onset
+    ]
+    return max(rivals, key=lambda e: float(e.data["onset"]), default=None)
+
+
+def callers_in_trouble_earlier(
+    service: str, scope: set[str], edges: list[DependencyEdge], evidence: list[Evidence], onset: float
+) -> list[str]:
+    """Callers of the candidate whose trouble began before the candidate's: it cannot have caused what had already
+    started. Retries always count; faults unless the caller's own change just before explains them separately."""
+    callers: dict[str, set[str]] = defaultdict(set)
+    for edge in edges:
+        callers[edge.callee].add(edge.caller)
+    upstream: set[str] = set()
+    stack = list(scope)
+    while stack:
+        for caller in callers.get(stack.pop(), ()):
+            if caller not in upstream and caller not in scope:
+                upstream.add(caller)
+                stack.append(caller)
+    changed: dict[str, list[float]] = defaultdict(list)
+    for e in evidence:
+        if e.kind is EvidenceKind.change and e.service and (live := effective_at(e, evidence)) is not None:
+            changed[e.service].append(live)
+    early: set[str] = set()
+    for e in evidence:
+        at = _onset(e)
+        if e.kind not in ANOMALY_KINDS or e.service not in upstream or at is None or at + TOLERANCE_S >= onset:
+            continue
+        own_cause = any(at - OWN_CHANGE_S <= c <= at + TOLERANCE_S for c in changed.get(str(e.service), []))
+        if e.data.get("family") in TROUBLE_FAMILIES or (e.data.get("fault") is True and not own_cause):
+            early.add(str(e.service))
+    return sorted(early)
+
+
+def words(text: str) -> set[str]:
+    """Distinctive words of a text, camelCase and snake_case split: what a change and an error can share."""
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", text)
+    return {w for w in re.split(r"[^a-z]+", spaced.lower()) if len(w) >= 5 and w not in STOP_WORDS}
+
+
+def ended_before_ticket_failures(scope: set[str], evidence: list[Evidence]) -> str | None:
+    """The service whose error lines carry the ticket's identifiers, when all the candidate's faults had ended
+    before those errors began and none of its changes shares a word with those errors: what the candidate went
+    through cannot be what the ticket reports (a migration that ended and left bad data names what it touched)."""
+    carriers = [
+        e
+        for e in evidence
+        if e.kind is EvidenceKind.log_pattern
+        and e.data.get("detector") == "identifier"
+        and int(e.data.get("error_lines") or 0) > 0
+        and e.service
+        and e.service not in scope
+        and _onset(e) is not None
+    ]
+    if not carriers:
+        return None
+    faults = [e for e in evidence if e.kind in ANOMALY_KINDS and e.service in scope and e.data.get("fault", True)]
+    if not faults or any(e.data.get("ongoing") or not isinstance(e.data.get("end"), int | float) for e in faults):
+        return None
+    ended = max(float(e.data["end"]) for e in faults)
+    first = min(carriers, key=lambda e: float(e.data["onset"]))
+    if ended + TOLERANCE_S >= float(first.data["onset"]):
+        return None
+    said = words(" ".join(str(x) for c in carriers for x in c.data.get("samples") or []))
+    changes = " ".join(
+        f"{e.summary} {e.data.get('title', '')} {e.data.get('diff', '')}"
+        for e in evidence
+        if e.kind is EvidenceKind.change and e.service in scope
+    )
+    return None if words(changes) & said else str(first.service)
+
+
+def contested_driven(
+    service: str, scope: set[str], edges: list[DependencyEdge], evidence: list[Evidence]
+) -> tuple[str, str] | None:
+    """A callee counted as driven by the candidate's change whose trouble began no earlier than errors originating in
+    its own dependency: that dependency explains it as well, so the drive is not shown. Returns (callee, dependency)."""
+    faults = _first(e for e in evidence if e.kind in ANOMALY_KINDS and e.data.get("fault") is True)
+    origins = _first(e for e in evidence if e.kind is EvidenceKind.trace_anomaly and e.data.get("family") == ORIGIN)
+    for member in sorted(scope - {service}):
+        if member not in faults:
+            continue
+        for dep in sorted(dependencies(member, edges) - scope):
+            if dep in origins and origins[dep] <= faults[member] + TOLERANCE_S:
+                return member, dep
+    return None
+
+
+def _first(anomalies: Iterable[Evidence]) -> dict[str, float]:
+    first: dict[str, float] = {}
+    for e in anomalies:
+        at = _onset(e)
+        if e.service and at is not None:
+            first[str(e.service)] = min(first.get(str(e.service), at), at)
+    return first

@@ -1,0 +1,66 @@
+"""A silent dependency: a callee deployed minutes before its caller began failing, whose own behaviour moved at that
+deploy while it reports no error of its own; the caller, with no change live before its trouble, rejects its answers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from graphs.contracts import Evidence, EvidenceKind
+
+if TYPE_CHECKING:
+    from agents.analysis.change_attribution import ServiceView
+
+SHIPPING_KINDS = {"deploy", "feature_flag", "config"}
+CODE_KINDS = {"commit", "pull_request"}
+LEAD_S = 15 * 60.0  # the callee's change this shortly before the caller's failures
+TOLERANCE_S = 120.0
+
+
+def live_at(change: Evidence, view: ServiceView) -> float:
+    """When a change reached production: code at the service's next deploy (never, if none followed), else its time."""
+    at = float(change.data["onset"])
+    if change.data.get("change_kind") not in CODE_KINDS:
+        return at
+    deploys = [float(c.data["onset"]) for c in view.changes if c.data.get("change_kind") == "deploy"]
+    if not deploys:
+        return at
+    return min((d for d in deploys if d >= at), default=float("inf"))
+
+
+def _changed_live_before(view: ServiceView, onset: float, lead_s: float) -> bool:
+    return any(
+        c.data.get("change_kind") in SHIPPING_KINDS | CODE_KINDS
+        and onset - lead_s <= live_at(c, view) <= onset + TOLERANCE_S
+        for c in view.changes
+    )
+
+
+def silent_callees(
+    frontier: set[str], views: dict[str, ServiceView], callees: dict[str, set[str]], lead_s: float
+) -> dict[str, str]:
+    """Frontier service -> the silent callee that explains it: the callee shipped a change within minutes before the
+    frontier's failures, its behaviour departed at that change, it shows no fault; the frontier changed nothing live."""
+    found: dict[str, str] = {}
+    for service in sorted(frontier):
+        view = views[service]
+        onset = view.failing_onset
+        if onset is None or _changed_live_before(view, onset, lead_s):
+            continue
+        for callee in sorted(callees.get(service, ())):
+            other = views.get(callee)
+            if other is None or other.faults:
+                continue
+            shipped = [
+                float(c.data["onset"])
+                for c in other.changes
+                if c.data.get("change_kind") in SHIPPING_KINDS and onset - LEAD_S <= c.data["onset"] <= onset
+            ]
+            moved = [
+                float(a.data["onset"])
+                for a in other.anomalies
+                if a.kind is not EvidenceKind.log_pattern or a.data.get("detector") != "identifier"
+            ]
+            if any(at - TOLERANCE_S <= m <= at + LEAD_S for at in shipped for m in moved):
+                found[service] = callee
+                break
+    return found

@@ -1,0 +1,150 @@
+"""Two ranking mechanisms on hand-built inputs: a silent callee whose answers its caller rejects, and callers whose
+retries crept up early but stormed with the dependency's surge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.analysis.change_attribution import rank_ticket_candidates
+from agents.analysis.metric_kinds import is_fault
+from graphs.contracts import Capability, DependencyEdge, Evidence, EvidenceKind, FaultType
+
+T0 = 1_700_000_000.0
+
+
+def _ev(kind: EvidenceKind, service: str | None, key: str, score: float = 0.0, **data: Any) -> Evidence:
+    return Evidence(
+        id=Evidence.make_id(kind, service, key),
+        capability=Capability.provide_runtime_context,
+        interface="test",
+        provider="test",
+        kind=kind,
+        service=service,
+        summary=f"{service} {key}",
+        data=data,
+        score=score,
+    )
+
+
+def metric(
+    service: str, name: str, at_min: float, family: str, direction: int = 1, before: float = 10.0, peak: float = 90.0
+) -> Evidence:
+    at = T0 + 60 * at_min
+    fault = is_fault(family, direction, name)
+    return _ev(
+        EvidenceKind.metric_anomaly,
+        service,
+        name,
+        20.0,
+        detector="onset",
+        family=family,
+        metric=name,
+        signal=name,
+        direction=direction,
+        onset=at,
+        fault=fault,
+        before=before,
+        peak=peak,
+        ongoing=True,
+    )
+
+
+def log(service: str, message: str, at_min: float) -> Evidence:
+    return _ev(
+        EvidenceKind.log_pattern,
+        service,
+        message,
+        30.0,
+        detector="onset",
+        family="log_error",
+        fault=True,
+        error=True,
+        message=message,
+        signal=message,
+        onset=T0 + 60 * at_min,
+    )
+
+
+def change(service: str, change_id: str, kind: str, at_s: float, title: str = "", diff: str = "") -> Evidence:
+    return _ev(
+        EvidenceKind.change,
+        service,
+        change_id,
+        id=change_id,
+        change_kind=kind,
+        onset=at_s,
+        diff=diff,
+        title=title or f"{kind} {change_id}",
+        ref=change_id,
+        signal=change_id,
+    )
+
+
+def ticket(*services: str) -> Evidence:
+    return _ev(EvidenceKind.ticket, None, "T-1", symptom_services=list(services), services=list(services))
+
+
+EDGES = [DependencyEdge(caller="web", callee="intake"), DependencyEdge(caller="intake", callee="policy")]
+
+
+def _silent_world(intake_change_at_min: float | None, policy_moved: bool = True) -> list[Evidence]:
+    evidence = [
+        ticket("web"),
+        log("web", "POST /claims 422 from intake code=NO_COVERAGE", 1),
+        log("intake", "claim rejected reason=NO_COVERAGE", 1),
+        metric("intake", "error_rate_percent", 1, "error"),
+        change("policy", "dep-policy", "deploy", T0),
+    ]
+    if policy_moved:  # its answers changed at the deploy: faster, no error of its own
+        evidence.append(metric("policy", "latency_p99_ms", 0, "latency", direction=-1, before=170.0, peak=55.0))
+    if intake_change_at_min is not None:
+        evidence.append(change("intake", "dep-intake", "deploy", T0 + 60 * intake_change_at_min))
+    return evidence
+
+
+def _top(evidence: list[Evidence], edges: list[DependencyEdge]) -> str:
+    return rank_ticket_candidates(evidence, edges)[0].service
+
+
+def test_a_callee_deployed_just_before_its_caller_began_rejecting_its_answers_is_the_cause() -> None:
+    ranked = rank_ticket_candidates(_silent_world(intake_change_at_min=20), EDGES)  # intake shipped only later
+    assert ranked[0].service == "policy"
+    assert ranked[0].pinpoint.ref == "dep-policy"
+
+
+def test_the_caller_keeps_the_blame_when_its_own_change_was_live_first_or_the_callee_did_not_move() -> None:
+    assert _top(_silent_world(intake_change_at_min=0.5), EDGES) == "intake"
+    assert _top(_silent_world(intake_change_at_min=20, policy_moved=False), EDGES) != "policy"
+
+
+def _storm_world(early_retries: bool) -> tuple[list[Evidence], list[DependencyEdge]]:
+    pairs = [("app", "gateway"), ("app", "state"), ("gateway", "state")]
+    edges = [DependencyEdge(caller=a, callee=b) for a, b in pairs]
+    retries = metric("gateway", "client_retries_per_sec", -20 if early_retries else -15, "retry", before=3, peak=900)
+    retries = retries.model_copy(update={"data": {**retries.data, "major_onset": T0 + 60 * 39}})
+    evidence = [
+        ticket("app"),
+        change("gateway", "cfg-retry", "config", T0 - 60 * 35, "snappier retries", "- retries: 3\n+ retries: 6"),
+        retries,
+        metric("state", "requests_per_sec", 40, "traffic", before=1000, peak=14000),
+        metric("state", "error_rate_percent", 41, "error"),
+        metric("app", "error_rate_percent", 41, "error"),
+        log("gateway", "state write gave up after 6 attempts", 40),
+    ]
+    return evidence, edges
+
+
+def test_retries_that_crept_up_early_and_stormed_with_the_dependency_s_surge_blame_the_retrying_caller() -> None:
+    evidence, edges = _storm_world(early_retries=True)
+    top = rank_ticket_candidates(evidence, edges)[0]
+    assert top.service == "gateway"
+    assert top.fault_type is FaultType.retry_storm
+
+
+def test_retries_whose_main_rise_is_far_from_the_surge_are_no_storm() -> None:
+    evidence, edges = _storm_world(early_retries=True)
+    far = [
+        e.model_copy(update={"data": {**e.data, "major_onset": T0 - 60 * 20}}) if e.data.get("family") == "retry" else e
+        for e in evidence
+    ]
+    assert rank_ticket_candidates(far, edges)[0].fault_type is not FaultType.retry_storm
