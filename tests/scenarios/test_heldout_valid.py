@@ -12,7 +12,13 @@ from tools.worlds.scenarios.loader import load_truth, parse_scenario, scenario_n
 from tools.worlds.scenarios.validate import validate_world_dir
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "tools" / "worlds" / "scenarios"
-SETS = [SCENARIOS / "heldout", SCENARIOS / "heldout2", SCENARIOS / "heldout3", SCENARIOS / "heldout4"]
+SETS = [
+    SCENARIOS / "heldout",
+    SCENARIOS / "heldout2",
+    SCENARIOS / "heldout3",
+    SCENARIOS / "heldout4",
+    SCENARIOS / "heldout5",
+]
 WORLDS = [pytest.param(root / name, id=f"{root.name}/{name}") for root in SETS for name in scenario_names(root)]
 
 
