@@ -14,6 +14,7 @@ from agents.analysis.rivals import (
     contested_driven,
     earlier_change_below,
     ended_before_ticket_failures,
+    later_change_below,
 )
 from agents.hypothesis import topology
 from agents.router.router import current_tier, get_router
@@ -169,7 +170,9 @@ def _ruled_out(
     late = blamed_change_late(h.pinpoint.ref, evidence, onset) if h.pinpoint.kind == "change" else None
     if late is not None:
         failures[CheckItem.timing] = f"{late.summary} reached production after the trouble began"
-    rival = earlier_change_below(h.service, scope, edges, evidence, onset, CHANGE_LEAD_S)
+    rival = earlier_change_below(h.service, scope, edges, evidence, onset, CHANGE_LEAD_S) or later_change_below(
+        h.service, scope, edges, evidence, onset
+    )
     early = callers_in_trouble_earlier(h.service, scope, edges, evidence, onset)
     carrier = ended_before_ticket_failures(scope, evidence)
     contested = contested_driven(h.service, scope, edges, evidence)

@@ -58,7 +58,7 @@ CHANGE_FAULTS = {"feature_flag": FaultType.feature_flag, "config": FaultType.con
 RESOURCE_FAULTS = (
     (("cert", "expiry", "tls"), FaultType.certificate_expiry),
     (("memory", "rss", "heap", "oom"), FaultType.memory_exhaustion),
-    (("_up", "available", "healthy", "clients"), FaultType.dependency_outage),
+    (("_up", "available", "healthy", "clients", "sealed", "running", "partition"), FaultType.dependency_outage),
     (("disk", "wal", "quota", "conn", "slots", "pool"), FaultType.resource_exhaustion),
     (("cpu",), FaultType.cpu_consumed),
 )
@@ -95,6 +95,14 @@ class ServiceView:
             a.data.get("family") in FAILING and (onset is None or _start(a) <= onset + ONSET_TOLERANCE_S)
             for a in self.faults
         )
+
+    @property
+    def lasting_onset(self) -> float | None:
+        """When the trouble still going at the window's end began: faults that came back before it are a blip; None
+        when nothing is ongoing or a fault still is (then the earliest onset stands)."""
+        if any(a.data.get("ongoing") for a in self.faults):
+            return None
+        return _earliest([a for a in self.anomalies if a.data.get("ongoing")])
 
     @property
     def failing_onset(self) -> float | None:
@@ -302,7 +310,8 @@ def _chain(
             onset = views[callee].onset if callee in views else None
             if callee in seen or onset is None:
                 continue
-            if caller_onset is not None and onset > caller_onset + ONSET_TOLERANCE_S:
+            lasting = view.lasting_onset  # a blip of the caller's that came back does not date its trouble
+            if caller_onset is not None and onset > max(caller_onset, lasting or 0.0) + ONSET_TOLERANCE_S:
                 continue
             if _coped(view, views[callee]):
                 continue
@@ -360,7 +369,7 @@ def _frontier(
         if service in expired:
             return False
         view = views[service]
-        onset = view.fault_onset or float("inf")
+        onset = max(view.fault_onset or float("inf"), view.lasting_onset or 0.0)
         seen: set[str] = set()
         stack = [service]
         while stack:
@@ -747,9 +756,11 @@ def _pinpoint(
         pin_kind = "feature_flag" if kind == "feature_flag" else "config" if kind == "config" else "change"
         ref = str(change.data.get("signal") or change.id)
         return fault, Pinpoint(kind=pin_kind, ref=ref, detail=change.summary), change.summary
-    resources = sorted(
-        (a for a in view.faults if a.data.get("family") in ("resource", "availability")),
-        key=lambda a: (a.data["onset"], -a.score),
+    resources = lasting_first(
+        sorted(
+            (a for a in view.faults if a.data.get("family") in ("resource", "availability")),
+            key=lambda a: (a.data["onset"], -a.score),
+        )
     )
     if resources:
         top = resources[0]
@@ -773,6 +784,14 @@ def _pinpoint(
         fault = FaultType.exception if top.data.get("family") == "log_error" else FaultType.unknown
         return fault, Pinpoint(kind="unknown", ref=str(top.data.get("signal", "")), detail=top.summary), top.summary
     return FaultType.unknown, Pinpoint(), "changed, but shows no anomaly of its own"
+
+
+def lasting_first(resources: list[Evidence]) -> list[Evidence]:
+    """States still wrong at the window's end ahead of ones that came back: a process that restarted and came up
+    again is a blip, the state it came back in (sealed, degraded) is what lasts."""
+    if not any(a.data.get("ongoing") for a in resources):
+        return resources
+    return sorted(resources, key=lambda a: a.data.get("ongoing") is False)
 
 
 def _contradicting(

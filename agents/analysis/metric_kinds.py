@@ -84,6 +84,10 @@ COUNTDOWN_WORDS = (
     "remaining_quota",
 )
 # usage that stops a service when it fills up, and climbs steadily when something leaks
+# a state gauge saying something is broken (a sealed secrets store, a partitioned node): rising is trouble
+FAILED_STATE_WORDS = ("sealed", "unhealthy", "partition")
+# a state gauge saying something works (a node running, a process up): falling is trouble
+WORKING_STATE_ENDINGS = ("_running_", "_up_", "_healthy_")
 EXHAUSTIBLE_WORDS = ("fd", "memory", "rss", "heap", "conn", "disk", "wal", "threads", "pool", "clients", "slots")
 
 
@@ -94,6 +98,8 @@ def metric_family(name: str) -> str:
         return "skew"
     if is_countdown(lowered):
         return "resource"  # what is left before a deadline or a quota runs out
+    if is_failed_state(lowered) or lowered.endswith(WORKING_STATE_ENDINGS):
+        return "availability"  # a state gauge is health, whatever else its name mentions
     for family, words in FAMILY_WORDS:
         if any(word in lowered for word in words):
             return family
@@ -103,13 +109,17 @@ def metric_family(name: str) -> str:
 def is_fault(family: str, direction: int, name: str = "") -> bool:
     """Whether a move of this family in this direction is trouble (fewer errors or less CPU is not)."""
     if family == "availability":
-        return direction < 0
+        return direction > 0 if is_failed_state(name) else direction < 0
     if family == "skew":
         return direction != 0
     if family == "resource":
         # a cert's remaining lifetime falling is trouble; usage (cpu, connections) falling only means less work
         return direction < 0 if is_headroom(name) or is_countdown(name) else direction > 0
     return family in FAULT_FAMILIES and direction > 0
+
+
+def is_failed_state(name: str) -> bool:
+    return any(word in name.lower() for word in FAILED_STATE_WORDS)
 
 
 def is_headroom(name: str) -> bool:

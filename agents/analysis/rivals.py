@@ -13,6 +13,7 @@ ANOMALY_KINDS = {EvidenceKind.metric_anomaly, EvidenceKind.log_pattern, Evidence
 CODE_KINDS = {"commit", "pull_request"}  # live only once a deploy ships them
 RIVAL_CHANGE_KINDS = {"deploy", "config", "feature_flag"}
 TROUBLE_FAMILIES = {"retry"}  # not a fault by itself, but a caller retrying is a caller in trouble
+WARNING_FAMILIES = {"log_warn"}  # a caller already warning about its answers is in trouble unless its change did it
 TOLERANCE_S = 90.0
 ORIGIN = "error_origin"  # a trace anomaly whose errors start in the service itself
 OWN_CHANGE_S = 15 * 60.0  # a change this shortly before a service's trouble explains it on its own
@@ -124,7 +125,8 @@ def callers_in_trouble_earlier(
         if e.kind not in ANOMALY_KINDS or e.service not in upstream or at is None or at + TOLERANCE_S >= onset:
             continue
         own_cause = any(at - OWN_CHANGE_S <= c <= at + TOLERANCE_S for c in changed.get(str(e.service), []))
-        if e.data.get("family") in TROUBLE_FAMILIES or (e.data.get("fault") is True and not own_cause):
+        warned = e.data.get("family") in WARNING_FAMILIES or e.data.get("fault") is True
+        if e.data.get("family") in TROUBLE_FAMILIES or (warned and not own_cause):
             early.add(str(e.service))
     return sorted(early)
 
@@ -190,3 +192,32 @@ def _first(anomalies: Iterable[Evidence]) -> dict[str, float]:
         if e.service and at is not None:
             first[str(e.service)] = min(first.get(str(e.service), at), at)
     return first
+
+
+def later_change_below(
+    service: str, scope: set[str], edges: list[DependencyEdge], evidence: list[Evidence], onset: float
+) -> Evidence | None:
+    """A dependency that changed after the candidate's last change, whose anomalies began at that change and before the
+    candidate's trouble: the most recent change before the trouble sits below the candidate, a closer explanation."""
+    own = [
+        live
+        for e in evidence
+        if e.kind is EvidenceKind.change
+        and e.service in scope
+        and (live := effective_at(e, evidence)) is not None
+        and live <= onset + TOLERANCE_S
+    ]
+    if not own:
+        return None
+    first = _first(e for e in evidence if e.kind in ANOMALY_KINDS and e.service not in scope)
+    rivals = [
+        e
+        for e in evidence
+        if e.kind is EvidenceKind.change
+        and e.service in dependencies(service, edges) - scope
+        and e.data.get("change_kind") in RIVAL_CHANGE_KINDS
+        and (at := _onset(e)) is not None
+        and max(own) < at <= onset + TOLERANCE_S
+        and at - TOLERANCE_S <= first.get(str(e.service), float("inf")) < onset - TOLERANCE_S
+    ]
+    return max(rivals, key=lambda e: float(e.data["onset"]), default=None)

@@ -44,7 +44,9 @@ def silent_callees(
     for service in sorted(frontier):
         view = views[service]
         onset = view.failing_onset
-        if onset is None or _changed_live_before(view, onset, lead_s):
+        quiet = onset is None  # it does less without failing: only what it got from below can say why
+        onset = view.onset if quiet else onset
+        if onset is None or (not quiet and _changed_live_before(view, onset, lead_s)):
             continue
         for callee in sorted(callees.get(service, ())):
             other = views.get(callee)
@@ -60,6 +62,8 @@ def silent_callees(
                 for a in other.anomalies
                 if a.kind is not EvidenceKind.log_pattern or a.data.get("detector") != "identifier"
             ]
+            if quiet:  # a change of its own live after the callee's is the closer explanation
+                shipped = [at for at in shipped if not _changed_live_before(view, onset, onset - at + TOLERANCE_S)]
             if any(at - TOLERANCE_S <= m <= at + LEAD_S for at in shipped for m in moved):
                 found[service] = callee
                 break
