@@ -18,6 +18,7 @@ SETS = [
     SCENARIOS / "heldout3",
     SCENARIOS / "heldout4",
     SCENARIOS / "heldout5",
+    SCENARIOS / "heldout6",
 ]
 WORLDS = [pytest.param(root / name, id=f"{root.name}/{name}") for root in SETS for name in scenario_names(root)]
 
