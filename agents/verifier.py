@@ -11,6 +11,7 @@ from agents.analysis.change_attribution import DEPLOY_KINDS, DRIVEN_LEAD_S, is_t
 from agents.analysis.rivals import (
     blamed_change_late,
     callers_in_trouble_earlier,
+    clean_trail_above,
     contested_driven,
     earlier_change_below,
     ended_before_ticket_failures,
@@ -184,6 +185,8 @@ def _ruled_out(
         failures[CheckItem.mechanism] = f"{contested[0]}'s trouble is explained as well by {contested[1]} below it"
     elif carrier is not None:
         failures[CheckItem.mechanism] = f"its trouble ended before {carrier} failed on the ticket's identifiers"
+    elif (clean := clean_trail_above(scope, edges, evidence)) is not None:
+        failures[CheckItem.mechanism] = f"the ticket's requests went through {clean}, above it, without an error"
     return [
         c.model_copy(update={"passed": False, "applicable": True, "note": failures[c.item]})
         if c.item in failures and c.passed

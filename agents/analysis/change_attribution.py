@@ -58,7 +58,10 @@ CHANGE_FAULTS = {"feature_flag": FaultType.feature_flag, "config": FaultType.con
 RESOURCE_FAULTS = (
     (("cert", "expiry", "tls"), FaultType.certificate_expiry),
     (("memory", "rss", "heap", "oom"), FaultType.memory_exhaustion),
-    (("_up", "available", "healthy", "clients", "sealed", "running", "partition"), FaultType.dependency_outage),
+    (
+        ("_up", "available", "healthy", "clients", "sealed", "running", "partition", "online"),
+        FaultType.dependency_outage,
+    ),
     (("disk", "wal", "quota", "conn", "slots", "pool"), FaultType.resource_exhaustion),
     (("cpu",), FaultType.cpu_consumed),
 )
@@ -184,7 +187,11 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
         for consumer in consumers:
             if ROLE.get(roles.get(consumer, "bystander"), 0.0) <= ROLE["frontier"]:
                 roles[consumer] = "consumer"
-    linked = {name: _linked_changes(view, tokens) + limit_changes(view) for name, view in views.items()}
+    linked = {
+        name: _linked_changes(view, _error_tokens(evidence, views, name) if roles.get(name) == "chain" else tokens)
+        + limit_changes(view)
+        for name, view in views.items()
+    }
     near = _neighbourhood(chain, callees, callers)
     symptom_start = min((views[s].fault_onset or views[s].onset or float("inf")) for s in chain) if chain else None
     for name, changes in linked.items():
@@ -468,13 +475,17 @@ def _timed_changes(view: ServiceView, onset: float | None) -> list[Evidence]:
     ]
 
 
-def _error_tokens(evidence: list[Evidence], views: dict[str, ServiceView]) -> set[str]:
-    """Distinctive words of the error messages (identifiers of code, fields, keys), minus service names and ids."""
+def _error_tokens(evidence: list[Evidence], views: dict[str, ServiceView], outside: str | None = None) -> set[str]:
+    """Distinctive words of the error messages (identifiers of code, fields, keys), minus service names and ids;
+    with `outside`, only other services' errors: a chain service's diff naming its own errors explains its own bug,
+    not the trouble below it that the symptom follows."""
     names = {n.lower() for n in views} | {
         part for n in views for part in n.lower().split("-") if len(part) >= MIN_TOKEN
     }
     tokens: set[str] = set()
     for item in evidence:
+        if outside is not None and item.service == outside:
+            continue
         if item.kind is EvidenceKind.log_pattern and item.data.get("error") and item.data.get("detector") == "onset":
             tokens |= distinctive_tokens(str(item.data.get("message", "")))
     return {t for t in tokens if t not in names and not any(t.startswith(f"{n}.") for n in names)}
@@ -790,8 +801,14 @@ def lasting_first(resources: list[Evidence]) -> list[Evidence]:
     """States still wrong at the window's end ahead of ones that came back: a process that restarted and came up
     again is a blip, the state it came back in (sealed, degraded) is what lasts."""
     if not any(a.data.get("ongoing") for a in resources):
-        return resources
-    return sorted(resources, key=lambda a: a.data.get("ongoing") is False)
+        return states_first(resources)
+    return sorted(states_first(resources), key=lambda a: a.data.get("ongoing") is False)
+
+
+def states_first(resources: list[Evidence]) -> list[Evidence]:
+    """A health state that degraded (drives online, nodes up) ahead of usage (cpu, memory): usage is load, the state
+    is what broke; the order is otherwise kept."""
+    return sorted(resources, key=lambda a: a.data.get("family") != "availability")
 
 
 def _contradicting(

@@ -87,7 +87,7 @@ COUNTDOWN_WORDS = (
 # a state gauge saying something is broken (a sealed secrets store, a partitioned node): rising is trouble
 FAILED_STATE_WORDS = ("sealed", "unhealthy", "partition")
 # a state gauge saying something works (a node running, a process up): falling is trouble
-WORKING_STATE_ENDINGS = ("_running_", "_up_", "_healthy_")
+WORKING_STATE_ENDINGS = ("_running_", "_up_", "_healthy_", "_online_")
 EXHAUSTIBLE_WORDS = ("fd", "memory", "rss", "heap", "conn", "disk", "wal", "threads", "pool", "clients", "slots")
 
 

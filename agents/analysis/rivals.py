@@ -221,3 +221,20 @@ def later_change_below(
         and at - TOLERANCE_S <= first.get(str(e.service), float("inf")) < onset - TOLERANCE_S
     ]
     return max(rivals, key=lambda e: float(e.data["onset"]), default=None)
+
+
+def clean_trail_above(scope: set[str], edges: list[DependencyEdge], evidence: list[Evidence]) -> str | None:
+    """A caller of the candidate whose logs carry the ticket's identifiers without one error line, when no service
+    logged those identifiers in an error: the ticket's requests went through it and came back fine, so the
+    candidate's failures are not what the ticket reports (wrong data, not errors)."""
+    trail = [
+        e
+        for e in evidence
+        if e.kind is EvidenceKind.log_pattern and e.data.get("detector") == "identifier" and e.service
+    ]
+    if not trail or any(int(e.data.get("error_lines") or 0) > 0 for e in trail):
+        return None
+    if any(e.service in scope for e in trail):
+        return None
+    above = [e for e in trail if scope & dependencies(str(e.service), edges)]
+    return str(min(above, key=lambda e: (_onset(e) or 0.0, str(e.service))).service) if above else None

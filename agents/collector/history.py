@@ -25,7 +25,7 @@ async def history_context(task: CapabilityTask, request: InvestigationRequest, s
                 id=Evidence.make_id("history", past.tenant, past.id),
                 capability=task.capability,
                 interface="incident-memory",
-                provider=type(memory).__name__,
+                provider=getattr(memory, "provider", type(memory).__name__),
                 kind=EvidenceKind.history,
                 service=cause,
                 summary=f"similar past incident {past.id} ({past.started_at:%Y-%m-%d}): {past.title} — "
