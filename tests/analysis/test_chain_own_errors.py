@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from synthetic import T0, item
 
 from agents.analysis.change_attribution import rank_ticket_candidates
-from graphs.contracts import Capability, DependencyEdge, Evidence, EvidenceKind
+from graphs.contracts import DependencyEdge, Evidence, EvidenceKind
 
-T0 = 1_700_000_000.0
 EDGES = [DependencyEdge(caller="web", callee="addr")]
 
 
-def _ev(kind: EvidenceKind, service: str | None, name: str, **data: Any) -> Evidence:
-    return Evidence(
-        id=Evidence.make_id(kind, service, name),
-        capability=Capability.provide_runtime_context,
-        interface="test",
-        provider="test",
-        kind=kind,
-        service=service,
-        summary=f"{service} {name}",
-        data=data,
-    )
-
-
 def errors(service: str, message: str, at_min: float) -> Evidence:
-    return _ev(
+    return item(
         EvidenceKind.log_pattern,
         service,
         message[:20],
@@ -39,7 +25,7 @@ def errors(service: str, message: str, at_min: float) -> Evidence:
 
 
 def rejected(service: str, at_min: float) -> Evidence:
-    return _ev(
+    return item(
         EvidenceKind.metric_anomaly,
         service,
         "rejected",
@@ -55,7 +41,7 @@ def rejected(service: str, at_min: float) -> Evidence:
 
 
 def world(diff: str) -> list[Evidence]:
-    commit = _ev(
+    commit = item(
         EvidenceKind.change,
         "web",
         "c1",
@@ -67,7 +53,7 @@ def world(diff: str) -> list[Evidence]:
         onset=T0 - 3 * 3600,
     )
     return [
-        _ev(EvidenceKind.ticket, None, "T-1", key="T-1", title="addresses rejected", services=["web"]),
+        item(EvidenceKind.ticket, None, "T-1", key="T-1", title="addresses rejected", services=["web"]),
         errors("web", "TypeError: Cannot read properties of undefined at AddressForm.tsx:41", 0),
         rejected("web", 2),
         rejected("addr", 2),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from synthetic import T0, item
 
 from agents.analysis.rivals import clean_trail_above
 from agents.verifier import UNSETTLED_CAP, judge
 from graphs.contracts import (
-    Capability,
     CheckItem,
     DependencyEdge,
     Evidence,
@@ -18,25 +17,11 @@ from graphs.contracts import (
     VerdictStatus,
 )
 
-T0 = 1_700_000_000.0
 EDGES = [DependencyEdge(caller="billing", callee="payments"), DependencyEdge(caller="app", callee="billing")]
 
 
-def _ev(kind: EvidenceKind, service: str | None, name: str, **data: Any) -> Evidence:
-    return Evidence(
-        id=Evidence.make_id(kind, service, name),
-        capability=Capability.provide_runtime_context,
-        interface="test",
-        provider="test",
-        kind=kind,
-        service=service,
-        summary=f"{service} {name}",
-        data=data,
-    )
-
-
 def trail(service: str, error_lines: int, at_min: float = 7) -> Evidence:
-    return _ev(
+    return item(
         EvidenceKind.log_pattern,
         service,
         "ids",
@@ -51,11 +36,11 @@ def trail(service: str, error_lines: int, at_min: float = 7) -> Evidence:
 
 def evidence(*extra: Evidence) -> list[Evidence]:
     return [
-        _ev(EvidenceKind.ticket, None, "T-1", key="T-1", title="charged for a skipped week"),
-        _ev(EvidenceKind.topology, None, "graph", edges=[e.model_dump() for e in EDGES]),
-        _ev(EvidenceKind.change, "payments", "cfg", id="cfg", signal="cfg", change_kind="config", onset=T0 - 1800),
-        _ev(EvidenceKind.metric_anomaly, "payments", "errors", family="error", fault=True, onset=T0, ongoing=False),
-        _ev(EvidenceKind.metric_anomaly, "billing", "charges", family="traffic", fault=False, onset=T0),
+        item(EvidenceKind.ticket, None, "T-1", key="T-1", title="charged for a skipped week"),
+        item(EvidenceKind.topology, None, "graph", edges=[e.model_dump() for e in EDGES]),
+        item(EvidenceKind.change, "payments", "cfg", id="cfg", signal="cfg", change_kind="config", onset=T0 - 1800),
+        item(EvidenceKind.metric_anomaly, "payments", "errors", family="error", fault=True, onset=T0, ongoing=False),
+        item(EvidenceKind.metric_anomaly, "billing", "charges", family="traffic", fault=False, onset=T0),
         *extra,
     ]
 

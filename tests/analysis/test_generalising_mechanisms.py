@@ -3,90 +3,16 @@ credential, a noisy neighbour and the noise floor of a counter at rest."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+from synthetic import T0, change, log, metric, ticket
 
 from agents.analysis.change_attribution import rank_ticket_candidates
 from agents.analysis.libraries import dependency_bumps, shipped_commits
 from agents.analysis.metric_kinds import is_fault
 from agents.analysis.onsets import series_departure
-from graphs.contracts import Capability, DependencyEdge, Evidence, EvidenceKind, FaultType
+from graphs.contracts import DependencyEdge, Evidence, EvidenceKind, FaultType
 
-T0 = 1_700_000_000.0
 DAY = 86_400.0
-
-
-def _ev(kind: EvidenceKind, service: str | None, key: str, score: float = 0.0, **data: Any) -> Evidence:
-    return Evidence(
-        id=Evidence.make_id(kind, service, key),
-        capability=Capability.provide_runtime_context,
-        interface="log-system",
-        provider="test",
-        kind=kind,
-        service=service,
-        summary=f"{service} {key}",
-        data=data,
-        score=score,
-    )
-
-
-def metric(
-    service: str, name: str, at_min: float, family: str, direction: int = 1, before: float = 10.0, peak: float = 90.0
-) -> Evidence:
-    fault = is_fault(family, direction, name)
-    return _ev(
-        EvidenceKind.metric_anomaly,
-        service,
-        name,
-        20.0,
-        detector="onset",
-        family=family,
-        metric=name,
-        signal=name,
-        direction=direction,
-        onset=T0 + 60 * at_min,
-        fault=fault,
-        before=before,
-        peak=peak,
-    )
-
-
-def log(service: str, message: str, at_min: float, level: str = "ERROR") -> Evidence:
-    error = level == "ERROR"
-    return _ev(
-        EvidenceKind.log_pattern,
-        service,
-        message,
-        30.0,
-        detector="onset",
-        family="log_error" if error else "log_warn",
-        fault=error,
-        error=error,
-        message=message,
-        signal=message,
-        onset=T0 + 60 * at_min,
-    )
-
-
-def change(service: str, change_id: str, kind: str, at_s: float, title: str = "", diff: str = "") -> Evidence:
-    return _ev(
-        EvidenceKind.change,
-        service,
-        change_id,
-        id=change_id,
-        change_kind=kind,
-        onset=at_s,
-        diff=diff,
-        title=title or f"{kind} {change_id}",
-        ref=change_id,
-        signal=change_id,
-    )
-
-
-def ticket(*services: str) -> Evidence:
-    return _ev(EvidenceKind.ticket, None, "T-1", symptom_services=list(services), services=list(services))
-
 
 # --- shared library ---------------------------------------------------------------------------------
 

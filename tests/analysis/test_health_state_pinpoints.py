@@ -4,31 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from synthetic import T0, item
+
 from agents.analysis.change_attribution import ServiceView, _pinpoint, lasting_first
 from agents.analysis.metric_kinds import is_fault, metric_family
-from graphs.contracts import Capability, Evidence, EvidenceKind, FaultType
-
-T0 = 1_700_000_000.0
+from graphs.contracts import Evidence, EvidenceKind, FaultType
 
 
 def anomaly(name: str, at_min: float, family: str, ongoing: bool = True, **data: Any) -> Evidence:
-    return Evidence(
-        id=Evidence.make_id(EvidenceKind.metric_anomaly, "store", name),
-        capability=Capability.provide_runtime_context,
-        interface="test",
-        provider="test",
-        kind=EvidenceKind.metric_anomaly,
-        service="store",
-        summary=f"store {name}",
-        data={
-            "metric": name,
-            "signal": name,
-            "family": family,
-            "onset": T0 + 60 * at_min,
-            "fault": True,
-            "ongoing": ongoing,
-            **data,
-        },
+    return item(
+        EvidenceKind.metric_anomaly,
+        "store",
+        name,
+        metric=name,
+        signal=name,
+        family=family,
+        onset=T0 + 60 * at_min,
+        fault=True,
+        ongoing=ongoing,
+        **data,
     )
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from synthetic import T0, item
+
 from agents.analysis.change_attribution import ServiceView, lasting_first
 from agents.analysis.metric_kinds import is_fault, metric_family
 from agents.analysis.rivals import callers_in_trouble_earlier, later_change_below
 from agents.analysis.silent import silent_callees
 from agents.verifier import UNSETTLED_CAP, judge
 from graphs.contracts import (
-    Capability,
     CheckItem,
     DependencyEdge,
     Evidence,
@@ -22,34 +23,20 @@ from graphs.contracts import (
     VerdictStatus,
 )
 
-T0 = 1_700_000_000.0
 EDGES = [DependencyEdge(caller="web", callee="api"), DependencyEdge(caller="api", callee="dir")]
 
 
-def _ev(kind: EvidenceKind, service: str | None, key: str, **data: Any) -> Evidence:
-    return Evidence(
-        id=Evidence.make_id(kind, service, key),
-        capability=Capability.provide_runtime_context,
-        interface="test",
-        provider="test",
-        kind=kind,
-        service=service,
-        summary=f"{service} {key}",
-        data=data,
-    )
-
-
 def change(service: str, ref: str, at_min: float, kind: str = "deploy") -> Evidence:
-    return _ev(EvidenceKind.change, service, ref, id=ref, signal=ref, change_kind=kind, onset=T0 + 60 * at_min)
+    return item(EvidenceKind.change, service, ref, id=ref, signal=ref, change_kind=kind, onset=T0 + 60 * at_min)
 
 
 def anomaly(service: str, name: str, at_min: float, family: str = "error", **data: Any) -> Evidence:
     data = {"fault": family not in ("traffic", "log_warn"), **data}
-    return _ev(EvidenceKind.metric_anomaly, service, name, signal=name, family=family, onset=T0 + 60 * at_min, **data)
+    return item(EvidenceKind.metric_anomaly, service, name, signal=name, family=family, onset=T0 + 60 * at_min, **data)
 
 
 def warn(service: str, at_min: float) -> Evidence:
-    return _ev(EvidenceKind.log_pattern, service, "warn", family="log_warn", fault=False, onset=T0 + 60 * at_min)
+    return item(EvidenceKind.log_pattern, service, "warn", family="log_warn", fault=False, onset=T0 + 60 * at_min)
 
 
 def test_a_dependency_that_changed_after_the_candidate_and_moved_at_once_is_a_later_rival() -> None:
@@ -85,8 +72,8 @@ def test_a_caller_warning_before_the_candidate_broke_is_in_trouble_unless_its_ow
 
 
 def test_the_verifier_leaves_a_candidate_unsettled_when_a_later_change_below_it_moved_first() -> None:
-    ticket = _ev(EvidenceKind.ticket, None, "t", symptom_services=["api"])
-    topology = _ev(EvidenceKind.topology, None, "topo", edges=[e.model_dump() for e in EDGES])
+    ticket = item(EvidenceKind.ticket, None, "t", symptom_services=["api"])
+    topology = item(EvidenceKind.topology, None, "topo", edges=[e.model_dump() for e in EDGES])
     own = change("api", "dep-api", 0)
     evidence = [ticket, topology, own, anomaly("api", "err", 30, ongoing=True), anomaly("web", "err", 31)]
     h = Hypothesis(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from synthetic import T0, item
+
 from agents.analysis.rivals import (
     blamed_change_late,
     callers_in_trouble_earlier,
@@ -16,7 +18,6 @@ from agents.analysis.rivals import (
 )
 from agents.verifier import UNSETTLED_CAP, judge
 from graphs.contracts import (
-    Capability,
     CheckItem,
     DependencyEdge,
     Evidence,
@@ -27,31 +28,17 @@ from graphs.contracts import (
     VerdictStatus,
 )
 
-T0 = 1_700_000_000.0
 LEAD = 6 * 3600.0
-
-
-def _ev(kind: EvidenceKind, service: str | None, key: str, **data: Any) -> Evidence:
-    return Evidence(
-        id=Evidence.make_id(kind, service, key),
-        capability=Capability.provide_runtime_context,
-        interface="test",
-        provider="test",
-        kind=kind,
-        service=service,
-        summary=f"{service} {key}",
-        data=data,
-    )
 
 
 def change(service: str, ref: str, at_min: float, kind: str = "deploy", **data: Any) -> Evidence:
     at = T0 + 60 * at_min
-    return _ev(EvidenceKind.change, service, ref, id=ref, signal=ref, change_kind=kind, onset=at, **data)
+    return item(EvidenceKind.change, service, ref, id=ref, signal=ref, change_kind=kind, onset=at, **data)
 
 
 def fault(service: str, name: str, at_min: float, family: str = "error", **data: Any) -> Evidence:
     data = {"fault": family != "retry", **data}
-    return _ev(EvidenceKind.metric_anomaly, service, name, signal=name, family=family, onset=T0 + 60 * at_min, **data)
+    return item(EvidenceKind.metric_anomaly, service, name, signal=name, family=family, onset=T0 + 60 * at_min, **data)
 
 
 EDGES = [DependencyEdge(caller="web", callee="api"), DependencyEdge(caller="api", callee="db")]
@@ -91,7 +78,7 @@ def test_callers_retrying_before_the_candidate_broke_rule_it_out_unless_their_ow
 
 
 def test_a_driven_callee_whose_own_dependency_originates_errors_as_early_is_contested() -> None:
-    origin = _ev(EvidenceKind.trace_anomaly, "db", "origin", family="error_origin", fault=True, onset=T0 + 300)
+    origin = item(EvidenceKind.trace_anomaly, "db", "origin", family="error_origin", fault=True, onset=T0 + 300)
     evidence = [fault("api", "errors", 5), origin]
     assert contested_driven("web", {"web", "api"}, EDGES, evidence) == ("api", "db")
     late = origin.model_copy(update={"data": {**origin.data, "onset": T0 + 900}})
@@ -101,7 +88,7 @@ def test_a_driven_callee_whose_own_dependency_originates_errors_as_early_is_cont
 
 def test_trouble_over_before_the_ticket_failures_rules_out_unless_its_changes_name_what_failed() -> None:
     ended = fault("db", "lag", 0, end=T0 + 600, ongoing=False)
-    carrier = _ev(
+    carrier = item(
         EvidenceKind.log_pattern,
         "api",
         "ids",
@@ -123,8 +110,8 @@ def test_words_split_identifiers_and_drop_short_and_generic_ones() -> None:
 
 
 def test_the_verifier_keeps_a_candidate_unsettled_when_its_blamed_change_shipped_after_the_trouble() -> None:
-    ticket = _ev(EvidenceKind.ticket, None, "t", symptom_services=["web"])
-    topology = _ev(EvidenceKind.topology, None, "topo", edges=[e.model_dump() for e in EDGES])
+    ticket = item(EvidenceKind.ticket, None, "t", symptom_services=["web"])
+    topology = item(EvidenceKind.topology, None, "topo", edges=[e.model_dump() for e in EDGES])
     pr = change("api", "pr-7", -30, kind="pull_request")
     evidence = [
         ticket,

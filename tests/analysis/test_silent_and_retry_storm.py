@@ -5,83 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from synthetic import T0, change, log, ticket
+from synthetic import metric as departed
+
 from agents.analysis.change_attribution import rank_ticket_candidates
-from agents.analysis.metric_kinds import is_fault
-from graphs.contracts import Capability, DependencyEdge, Evidence, EvidenceKind, FaultType
-
-T0 = 1_700_000_000.0
+from graphs.contracts import DependencyEdge, Evidence, FaultType
 
 
-def _ev(kind: EvidenceKind, service: str | None, key: str, score: float = 0.0, **data: Any) -> Evidence:
-    return Evidence(
-        id=Evidence.make_id(kind, service, key),
-        capability=Capability.provide_runtime_context,
-        interface="test",
-        provider="test",
-        kind=kind,
-        service=service,
-        summary=f"{service} {key}",
-        data=data,
-        score=score,
-    )
-
-
-def metric(
-    service: str, name: str, at_min: float, family: str, direction: int = 1, before: float = 10.0, peak: float = 90.0
-) -> Evidence:
-    at = T0 + 60 * at_min
-    fault = is_fault(family, direction, name)
-    return _ev(
-        EvidenceKind.metric_anomaly,
-        service,
-        name,
-        20.0,
-        detector="onset",
-        family=family,
-        metric=name,
-        signal=name,
-        direction=direction,
-        onset=at,
-        fault=fault,
-        before=before,
-        peak=peak,
-        ongoing=True,
-    )
-
-
-def log(service: str, message: str, at_min: float) -> Evidence:
-    return _ev(
-        EvidenceKind.log_pattern,
-        service,
-        message,
-        30.0,
-        detector="onset",
-        family="log_error",
-        fault=True,
-        error=True,
-        message=message,
-        signal=message,
-        onset=T0 + 60 * at_min,
-    )
-
-
-def change(service: str, change_id: str, kind: str, at_s: float, title: str = "", diff: str = "") -> Evidence:
-    return _ev(
-        EvidenceKind.change,
-        service,
-        change_id,
-        id=change_id,
-        change_kind=kind,
-        onset=at_s,
-        diff=diff,
-        title=title or f"{kind} {change_id}",
-        ref=change_id,
-        signal=change_id,
-    )
-
-
-def ticket(*services: str) -> Evidence:
-    return _ev(EvidenceKind.ticket, None, "T-1", symptom_services=list(services), services=list(services))
+def metric(*args: Any, **kwargs: Any) -> Evidence:
+    """A metric still departed at the end of the window."""
+    return departed(*args, ongoing=True, **kwargs)
 
 
 EDGES = [DependencyEdge(caller="web", callee="intake"), DependencyEdge(caller="intake", callee="policy")]

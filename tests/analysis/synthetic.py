@@ -1,0 +1,93 @@
+"""Small hand-built evidence for the engine's mechanism tests: minutes after T0, one item per signal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.analysis.metric_kinds import is_fault
+from graphs.contracts import Capability, Evidence, EvidenceKind
+
+T0 = 1_700_000_000.0
+
+
+def item(kind: EvidenceKind, service: str | None, key: str, /, score: float = 0.0, **data: Any) -> Evidence:
+    """One evidence item of `kind` about `service`, identified by `key`, carrying `data`."""
+    return Evidence(
+        id=Evidence.make_id(kind, service, key),
+        capability=Capability.provide_runtime_context,
+        interface="log-system",
+        provider="test",
+        kind=kind,
+        service=service,
+        summary=f"{service} {key}",
+        data=data,
+        score=score,
+    )
+
+
+def metric(
+    service: str,
+    name: str,
+    at_min: float,
+    family: str,
+    direction: int = 1,
+    before: float = 10.0,
+    peak: float = 90.0,
+    **extra: Any,
+) -> Evidence:
+    """A metric that departed at `at_min`; whether that is a fault follows the engine's own metric kinds."""
+    return item(
+        EvidenceKind.metric_anomaly,
+        service,
+        name,
+        score=20.0,
+        detector="onset",
+        family=family,
+        metric=name,
+        signal=name,
+        direction=direction,
+        onset=T0 + 60 * at_min,
+        fault=is_fault(family, direction, name),
+        before=before,
+        peak=peak,
+        **extra,
+    )
+
+
+def log(service: str, message: str, at_min: float, level: str = "ERROR") -> Evidence:
+    """A log template that began at `at_min` (ERROR is a fault, anything else a warning)."""
+    error = level == "ERROR"
+    return item(
+        EvidenceKind.log_pattern,
+        service,
+        message,
+        score=30.0,
+        detector="onset",
+        family="log_error" if error else "log_warn",
+        fault=error,
+        error=error,
+        message=message,
+        signal=message,
+        onset=T0 + 60 * at_min,
+    )
+
+
+def change(service: str, change_id: str, kind: str, at_s: float, title: str = "", diff: str = "") -> Evidence:
+    """A deploy, commit, PR, toggle or config change at epoch second `at_s`."""
+    return item(
+        EvidenceKind.change,
+        service,
+        change_id,
+        id=change_id,
+        change_kind=kind,
+        onset=at_s,
+        diff=diff,
+        title=title or f"{kind} {change_id}",
+        ref=change_id,
+        signal=change_id,
+    )
+
+
+def ticket(*services: str) -> Evidence:
+    """The ticket, naming the services where the symptom shows."""
+    return item(EvidenceKind.ticket, None, "T-1", symptom_services=list(services), services=list(services))
