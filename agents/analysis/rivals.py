@@ -71,6 +71,18 @@ def dependencies(service: str, edges: list[DependencyEdge]) -> set[str]:
     return found
 
 
+def live_changes(scope: set[str], evidence: list[Evidence], since: float, until: float) -> list[float]:
+    """When each change of the services in `scope` went live, for those live between `since` and `until`."""
+    return [
+        live
+        for e in evidence
+        if e.kind is EvidenceKind.change
+        and e.service in scope
+        and (live := effective_at(e, evidence)) is not None
+        and since <= live <= until
+    ]
+
+
 def earlier_change_below(
     service: str, scope: set[str], edges: list[DependencyEdge], evidence: list[Evidence], onset: float, lead_s: float
 ) -> Evidence | None:
@@ -78,14 +90,7 @@ def earlier_change_below(
     anomalies of its own: the only change before the trouble is below the candidate, a rival it does not rule out."""
     below = dependencies(service, edges) - scope
     anomalous = {e.service for e in evidence if e.kind in ANOMALY_KINDS and e.service in below}
-    own = [
-        live
-        for e in evidence
-        if e.kind is EvidenceKind.change
-        and e.service in scope
-        and (live := effective_at(e, evidence)) is not None
-        and onset - lead_s <= live <= onset + TOLERANCE_S
-    ]
+    own = live_changes(scope, evidence, onset - lead_s, onset + TOLERANCE_S)
     if own:
         return None
     rivals = [
@@ -199,14 +204,7 @@ def later_change_below(
 ) -> Evidence | None:
     """A dependency that changed after the candidate's last change, whose anomalies began at that change and before the
     candidate's trouble: the most recent change before the trouble sits below the candidate, a closer explanation."""
-    own = [
-        live
-        for e in evidence
-        if e.kind is EvidenceKind.change
-        and e.service in scope
-        and (live := effective_at(e, evidence)) is not None
-        and live <= onset + TOLERANCE_S
-    ]
+    own = live_changes(scope, evidence, float("-inf"), onset + TOLERANCE_S)
     if not own:
         return None
     first = _first(e for e in evidence if e.kind in ANOMALY_KINDS and e.service not in scope)
