@@ -16,6 +16,7 @@ from agents.analysis.rivals import (
     earlier_change_below,
     ended_before_ticket_failures,
     later_change_below,
+    reachable,
 )
 from agents.hypothesis import topology
 from agents.router.router import current_tier, get_router
@@ -171,28 +172,34 @@ def _ruled_out(
     late = blamed_change_late(h.pinpoint.ref, evidence, onset) if h.pinpoint.kind == "change" else None
     if late is not None:
         failures[CheckItem.timing] = f"{late.summary} reached production after the trouble began"
-    rival = earlier_change_below(h.service, scope, edges, evidence, onset, CHANGE_LEAD_S) or later_change_below(
-        h.service, scope, edges, evidence, onset
-    )
-    early = callers_in_trouble_earlier(h.service, scope, edges, evidence, onset)
-    carrier = ended_before_ticket_failures(scope, evidence)
-    contested = contested_driven(h.service, scope, edges, evidence)
+    rival = _rival_explanation(h, scope, edges, evidence, onset)
     if rival is not None:
-        failures[CheckItem.mechanism] = f"{rival.summary}, below {h.service}, changed earlier: a rival explanation"
-    elif early:
-        failures[CheckItem.mechanism] = f"callers in trouble before {h.service}: {', '.join(early[:3])}"
-    elif contested is not None:
-        failures[CheckItem.mechanism] = f"{contested[0]}'s trouble is explained as well by {contested[1]} below it"
-    elif carrier is not None:
-        failures[CheckItem.mechanism] = f"its trouble ended before {carrier} failed on the ticket's identifiers"
-    elif (clean := clean_trail_above(scope, edges, evidence)) is not None:
-        failures[CheckItem.mechanism] = f"the ticket's requests went through {clean}, above it, without an error"
+        failures[CheckItem.mechanism] = rival
     return [
         c.model_copy(update={"passed": False, "applicable": True, "note": failures[c.item]})
         if c.item in failures and c.passed
         else c
         for c in checks
     ]
+
+
+def _rival_explanation(
+    h: Hypothesis, scope: set[str], edges: list[DependencyEdge], evidence: list[Evidence], onset: float
+) -> str | None:
+    """The first rival that stands, in the order a careful SRE weighs them; None when none does."""
+    if (rival := earlier_change_below(h.service, scope, edges, evidence, onset, CHANGE_LEAD_S)) or (
+        rival := later_change_below(h.service, scope, edges, evidence, onset)
+    ):
+        return f"{rival.summary}, below {h.service}, changed earlier: a rival explanation"
+    if early := callers_in_trouble_earlier(h.service, scope, edges, evidence, onset):
+        return f"callers in trouble before {h.service}: {', '.join(early[:3])}"
+    if (contested := contested_driven(h.service, scope, edges, evidence)) is not None:
+        return f"{contested[0]}'s trouble is explained as well by {contested[1]} below it"
+    if (carrier := ended_before_ticket_failures(scope, evidence)) is not None:
+        return f"its trouble ended before {carrier} failed on the ticket's identifiers"
+    if (clean := clean_trail_above(scope, edges, evidence)) is not None:
+        return f"the ticket's requests went through {clean}, above it, without an error"
+    return None
 
 
 def _scope(h: Hypothesis, evidence: list[Evidence], edges: list[DependencyEdge], onsets: dict[str, float]) -> set[str]:
@@ -292,12 +299,12 @@ def _mechanism(
     callees: dict[str, set[str]] = defaultdict(set)
     for edge in edges:
         callees[edge.caller].add(edge.callee)
-    upstream = set().union(*(_reach(s, callers) for s in scope)) - scope
+    upstream = reachable(scope, callers) - scope
     start = min((onsets[s] for s in scope if s in onsets), default=float("inf"))
     degraded = _degraded_onsets(evidence)
     affected = [svc for svc in onsets if svc not in scope]
     explained = [
-        svc for svc in affected if svc in upstream or (svc in _reach(h.service, callees) and onsets[svc] >= start)
+        svc for svc in affected if svc in upstream or (svc in reachable([h.service], callees) and onsets[svc] >= start)
     ]
     suspects = _below_symptom(evidence, callees)  # where the symptom could have come from
     unexplained_earlier = [
@@ -355,17 +362,6 @@ def _duration(own: list[Evidence]) -> CheckResult:
         note="still ongoing at the window's end" if still else "it stopped",
         evidence_ids=ids,
     )
-
-
-def _reach(service: str, callers: dict[str, set[str]]) -> set[str]:
-    seen: set[str] = set()
-    stack = [service]
-    while stack:
-        for caller in callers.get(stack.pop(), ()):
-            if caller not in seen:
-                seen.add(caller)
-                stack.append(caller)
-    return seen
 
 
 def _margin(ranked: list[Hypothesis]) -> float:

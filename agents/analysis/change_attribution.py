@@ -748,7 +748,7 @@ def _pinpoint(
     if expiring and not linked:  # a credential that ran out explains the failures better than a deploy near them
         top = expiring[0]
         metric = str(top.data.get("metric", ""))
-        fault = next((f for words, f in RESOURCE_FAULTS if any(w in metric.lower() for w in words)), FaultType.unknown)
+        fault = _resource_fault(metric, FaultType.unknown)
         return fault, Pinpoint(kind="resource", ref=metric, detail=top.summary), top.summary
     if changes:
         change = changes[0]
@@ -776,10 +776,7 @@ def _pinpoint(
     if resources:
         top = resources[0]
         metric = str(top.data.get("metric", ""))
-        fault = next(
-            (f for words, f in RESOURCE_FAULTS if any(w in metric.lower() for w in words)),
-            FaultType.resource_exhaustion,
-        )
+        fault = _resource_fault(metric, FaultType.resource_exhaustion)
         return fault, Pinpoint(kind="resource", ref=metric, detail=top.summary), top.summary
     origins = sorted((a for a in view.anomalies if a.data.get("family") == "error_origin"), key=lambda a: -a.score)
     if origins:
@@ -795,6 +792,11 @@ def _pinpoint(
         fault = FaultType.exception if top.data.get("family") == "log_error" else FaultType.unknown
         return fault, Pinpoint(kind="unknown", ref=str(top.data.get("signal", "")), detail=top.summary), top.summary
     return FaultType.unknown, Pinpoint(), "changed, but shows no anomaly of its own"
+
+
+def _resource_fault(metric: str, default: FaultType) -> FaultType:
+    """The fault a failing resource metric stands for, by the words of its name."""
+    return next((f for words, f in RESOURCE_FAULTS if any(w in metric.lower() for w in words)), default)
 
 
 def lasting_first(resources: list[Evidence]) -> list[Evidence]:

@@ -56,19 +56,24 @@ def blamed_change_late(pinpoint_ref: str, evidence: list[Evidence], onset: float
     return None
 
 
+def reachable(starts: Iterable[str], adjacency: dict[str, set[str]]) -> set[str]:
+    """Every service reached from `starts` along `adjacency` (callees for dependencies, callers for dependants)."""
+    seen: set[str] = set()
+    stack = list(starts)
+    while stack:
+        for other in adjacency.get(stack.pop(), ()):
+            if other not in seen:
+                seen.add(other)
+                stack.append(other)
+    return seen
+
+
 def dependencies(service: str, edges: list[DependencyEdge]) -> set[str]:
     """Everything the service calls, transitively."""
     callees: dict[str, set[str]] = defaultdict(set)
     for edge in edges:
         callees[edge.caller].add(edge.callee)
-    found: set[str] = set()
-    stack = [service]
-    while stack:
-        for callee in callees.get(stack.pop(), ()):
-            if callee not in found and callee != service:
-                found.add(callee)
-                stack.append(callee)
-    return found
+    return reachable([service], callees) - {service}
 
 
 def live_changes(scope: set[str], evidence: list[Evidence], since: float, until: float) -> list[float]:
@@ -113,13 +118,7 @@ def callers_in_trouble_earlier(
     callers: dict[str, set[str]] = defaultdict(set)
     for edge in edges:
         callers[edge.callee].add(edge.caller)
-    upstream: set[str] = set()
-    stack = list(scope)
-    while stack:
-        for caller in callers.get(stack.pop(), ()):
-            if caller not in upstream and caller not in scope:
-                upstream.add(caller)
-                stack.append(caller)
+    upstream = reachable(scope, callers) - scope
     changed: dict[str, list[float]] = defaultdict(list)
     for e in evidence:
         if e.kind is EvidenceKind.change and e.service and (live := effective_at(e, evidence)) is not None:
@@ -208,11 +207,12 @@ def later_change_below(
     if not own:
         return None
     first = _first(e for e in evidence if e.kind in ANOMALY_KINDS and e.service not in scope)
+    below = dependencies(service, edges) - scope
     rivals = [
         e
         for e in evidence
         if e.kind is EvidenceKind.change
-        and e.service in dependencies(service, edges) - scope
+        and e.service in below
         and e.data.get("change_kind") in RIVAL_CHANGE_KINDS
         and (at := _onset(e)) is not None
         and max(own) < at <= onset + TOLERANCE_S

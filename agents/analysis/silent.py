@@ -5,32 +5,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from graphs.contracts import Evidence, EvidenceKind
+from agents.analysis.rivals import CODE_KINDS, effective_at
+from graphs.contracts import EvidenceKind
 
 if TYPE_CHECKING:
     from agents.analysis.change_attribution import ServiceView
 
 SHIPPING_KINDS = {"deploy", "feature_flag", "config"}
-CODE_KINDS = {"commit", "pull_request"}
 LEAD_S = 15 * 60.0  # the callee's change this shortly before the caller's failures
 TOLERANCE_S = 120.0
-
-
-def live_at(change: Evidence, view: ServiceView) -> float:
-    """When a change reached production: code at the service's next deploy (never, if none followed), else its time."""
-    at = float(change.data["onset"])
-    if change.data.get("change_kind") not in CODE_KINDS:
-        return at
-    deploys = [float(c.data["onset"]) for c in view.changes if c.data.get("change_kind") == "deploy"]
-    if not deploys:
-        return at
-    return min((d for d in deploys if d >= at), default=float("inf"))
 
 
 def _changed_live_before(view: ServiceView, onset: float, lead_s: float) -> bool:
     return any(
         c.data.get("change_kind") in SHIPPING_KINDS | CODE_KINDS
-        and onset - lead_s <= live_at(c, view) <= onset + TOLERANCE_S
+        and (live := effective_at(c, view.changes)) is not None
+        and onset - lead_s <= live <= onset + TOLERANCE_S
         for c in view.changes
     )
 
