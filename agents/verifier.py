@@ -17,6 +17,7 @@ from agents.analysis.rivals import (
     ended_before_ticket_failures,
     later_change_below,
     reachable,
+    untraced_to_ticket,
 )
 from agents.hypothesis import topology
 from agents.router.router import current_tier, get_router
@@ -187,6 +188,8 @@ def _rival_explanation(
     h: Hypothesis, scope: set[str], edges: list[DependencyEdge], evidence: list[Evidence], onset: float
 ) -> str | None:
     """The first rival that stands, in the order a careful SRE weighs them; None when none does."""
+    if (carriers := untraced_to_ticket(scope, edges, evidence)) is not None:
+        return f"the ticket's failing requests ({carriers}) never reach {h.service}"
     if (rival := earlier_change_below(h.service, scope, edges, evidence, onset, CHANGE_LEAD_S)) or (
         rival := later_change_below(h.service, scope, edges, evidence, onset)
     ):

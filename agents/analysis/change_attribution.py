@@ -12,11 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from agents.analysis.common_cause import shared_failures
 from agents.analysis.contention import client_label, noisy_neighbours, scheduled_jobs
 from agents.analysis.expiry import countdowns, expired_credentials, rejected_by_callee
 from agents.analysis.libraries import bump_evidence_ids, implicated_libraries
-from agents.analysis.metric_kinds import FAILURE_FAMILIES, is_exhaustible
+from agents.analysis.metric_kinds import FAILURE_FAMILIES, is_exhaustible, metric_family
 from agents.analysis.models import Candidate
+from agents.analysis.rivals import untraced_to_ticket
 from agents.analysis.silent import silent_callees
 from graphs.contracts import DependencyEdge, Evidence, EvidenceKind, FaultType, Pinpoint
 
@@ -24,6 +26,7 @@ ONSET_TOLERANCE_S = 120.0  # a callee may show trouble this much after its calle
 CHANGE_LEAD_S = 6 * 3600.0  # a deploy, flag or config change this long before the onset may explain it
 DRIVEN_LEAD_S = 15 * 60.0  # a busy dependency right after its caller's change was driven by that change
 LINK_LOOKBACK_S = 7 * 86400.0
+UNTRACED_FACTOR = 0.5  # a candidate the ticket's failing requests never reach explains other trouble, not the ticket's
 ROLE = {
     "frontier": 1.0,
     "amplifier": 1.2,
@@ -39,6 +42,7 @@ ROLE = {
     "library": 1.2,
     "consumer": 0.5,
     "rejecting": 0.5,
+    "common": 1.2,
 }
 BONUS = {
     "timed_change": 0.3,
@@ -178,6 +182,13 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
     for neighbour, starved in noisy_neighbours(frontier, views, hosts).items():
         if neighbour not in drivers:  # it took the CPU of the node the frontier shares with it
             roles[neighbour], roles[starved], drivers[neighbour] = "neighbour", "victim", starved
+    loaded = {*drivers, *drivers.values(), *amplifiers, *amplifiers.values()}
+    for shared, together in shared_failures(chain, views, callees, loaded).items():
+        roles[shared] = "common"  # one cause for services failing together beats a coincidence of two
+        for member in together:
+            if roles.get(member) in ("frontier", "driver", "bystander"):
+                roles[member] = "chain"
+                drivers.pop(member, None)
     tokens = _error_tokens(evidence, views)
     libraries = implicated_libraries(views, tokens)
     for library, consumers in libraries.items():
@@ -239,6 +250,11 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
             notes[name].append("the ticket's ids appear in its errors")
         scores[name] = score
     _reward_earliest(scores, roles, views, drivers, chain, callers)
+    for name in scores:
+        reach = {name, *([drivers[name]] if name in drivers else []), *libraries.get(name, [])}
+        if untraced_to_ticket(reach, edges, evidence) is not None:
+            scores[name] *= UNTRACED_FACTOR
+            notes[name].append("the ticket's failing requests never reach it")
     candidates = [
         _candidate(name, scores[name], roles[name], views, linked[name], drivers, amplifiers, callees, symptom_start)
         for name in scores
@@ -318,7 +334,8 @@ def _chain(
             if callee in seen or onset is None:
                 continue
             lasting = view.lasting_onset  # a blip of the caller's that came back does not date its trouble
-            if caller_onset is not None and onset > max(caller_onset, lasting or 0.0) + ONSET_TOLERANCE_S:
+            late = caller_onset is not None and onset > max(caller_onset, lasting or 0.0) + ONSET_TOLERANCE_S
+            if late and not _down_when_failing(views[callee], view):
                 continue
             if _coped(view, views[callee]):
                 continue
@@ -334,6 +351,15 @@ def _chain(
                     chain.append(origin)
                     stack.append(origin)
     return chain
+
+
+def _down_when_failing(callee: ServiceView, caller: ServiceView) -> bool:
+    """The callee's own health gauge turned bad by the time the caller began failing: an earlier warning of the
+    caller's (a slow query after its deploy) does not date failures its dependency reports as its own outage."""
+    failing = caller.failing_onset
+    return failing is not None and any(
+        a.data.get("family") == "availability" and _start(a) <= failing + ONSET_TOLERANCE_S for a in callee.faults
+    )
 
 
 def _coped(caller: ServiceView, callee: ServiceView) -> bool:
@@ -795,7 +821,10 @@ def _pinpoint(
 
 
 def _resource_fault(metric: str, default: FaultType) -> FaultType:
-    """The fault a failing resource metric stands for, by the words of its name."""
+    """The fault a failing resource metric stands for, by the words of its name; a health state gone bad is an
+    outage whatever else the name mentions."""
+    if metric_family(metric) == "availability":
+        return FaultType.dependency_outage
     return next((f for words, f in RESOURCE_FAULTS if any(w in metric.lower() for w in words)), default)
 
 

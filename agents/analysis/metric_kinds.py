@@ -57,6 +57,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "descriptor",
             "handles",
             "slots",
+            "_used",
         ),
     ),
 )
@@ -84,8 +85,9 @@ COUNTDOWN_WORDS = (
     "remaining_quota",
 )
 # usage that stops a service when it fills up, and climbs steadily when something leaks
-# a state gauge saying something is broken (a sealed secrets store, a partitioned node): rising is trouble
-FAILED_STATE_WORDS = ("sealed", "unhealthy", "partition")
+# a state gauge or count saying something is broken (a sealed secrets store, a partitioned node, shards without a
+# home, a cluster gone red): rising is trouble
+FAILED_STATE_WORDS = ("sealed", "unhealthy", "partition", "unassigned", "unreachable", "degraded", "_red_", "_down_")
 # a state gauge saying something works (a node running, a process up): falling is trouble
 WORKING_STATE_ENDINGS = ("_running_", "_up_", "_healthy_", "_online_")
 EXHAUSTIBLE_WORDS = ("fd", "memory", "rss", "heap", "conn", "disk", "wal", "threads", "pool", "clients", "slots")
@@ -119,7 +121,8 @@ def is_fault(family: str, direction: int, name: str = "") -> bool:
 
 
 def is_failed_state(name: str) -> bool:
-    return any(word in name.lower() for word in FAILED_STATE_WORDS)
+    lowered = f"_{name.lower().strip('_')}_"
+    return any(word in lowered for word in FAILED_STATE_WORDS)
 
 
 def is_headroom(name: str) -> bool:

@@ -236,3 +236,29 @@ def clean_trail_above(scope: set[str], edges: list[DependencyEdge], evidence: li
         return None
     above = [e for e in trail if scope & dependencies(str(e.service), edges)]
     return str(min(above, key=lambda e: (_onset(e) or 0.0, str(e.service))).service) if above else None
+
+
+def untraced_to_ticket(scope: set[str], edges: list[DependencyEdge], evidence: list[Evidence]) -> str | None:
+    """The services that logged the ticket's identifiers in an error, when the candidate is none of them, none of
+    their dependencies, no caller of them and calls nothing they depend on: the ticket's failing requests never
+    meet it, so whatever it went through is not what the ticket reports. None when they do, or nothing logged them."""
+    carriers = {
+        str(e.service)
+        for e in evidence
+        if e.kind is EvidenceKind.log_pattern
+        and e.data.get("detector") == "identifier"
+        and int(e.data.get("error_lines") or 0) > 0
+        and e.service
+    }
+    if not carriers or scope & carriers:
+        return None
+    callees: dict[str, set[str]] = defaultdict(set)
+    callers: dict[str, set[str]] = defaultdict(set)
+    for edge in edges:
+        callees[edge.caller].add(edge.callee)
+        callers[edge.callee].add(edge.caller)
+    path = carriers | reachable(carriers, callees)  # what the failing requests went through
+    loads = {callee for member in scope for callee in callees.get(member, ())}
+    if scope & (path | reachable(carriers, callers)) or loads & path:
+        return None
+    return ", ".join(sorted(carriers))

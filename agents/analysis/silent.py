@@ -1,5 +1,6 @@
-"""A silent dependency: a callee deployed minutes before its caller began failing, whose own behaviour moved at that
-deploy while it reports no error of its own; the caller, with no change live before its trouble, rejects its answers."""
+"""A silent dependency: a callee deployed before its caller began failing, whose own behaviour moved within minutes of
+that deploy while it reports no error of its own; the caller, with no change live before its trouble, rejects its
+answers."""
 
 from __future__ import annotations
 
@@ -28,8 +29,9 @@ def _changed_live_before(view: ServiceView, onset: float, lead_s: float) -> bool
 def silent_callees(
     frontier: set[str], views: dict[str, ServiceView], callees: dict[str, set[str]], lead_s: float
 ) -> dict[str, str]:
-    """Frontier service -> the silent callee that explains it: the callee shipped a change within minutes before the
-    frontier's failures, its behaviour departed at that change, it shows no fault; the frontier changed nothing live."""
+    """Frontier service -> the silent callee that explains it: the callee shipped a change within `lead_s` before the
+    frontier's failures, its behaviour departed within minutes of that change and before those failures, it shows no
+    fault; the frontier changed nothing live."""
     found: dict[str, str] = {}
     for service in sorted(frontier):
         view = views[service]
@@ -45,7 +47,7 @@ def silent_callees(
             shipped = [
                 float(c.data["onset"])
                 for c in other.changes
-                if c.data.get("change_kind") in SHIPPING_KINDS and onset - LEAD_S <= c.data["onset"] <= onset
+                if c.data.get("change_kind") in SHIPPING_KINDS and onset - lead_s <= c.data["onset"] <= onset
             ]
             moved = [
                 float(a.data["onset"])
@@ -54,7 +56,8 @@ def silent_callees(
             ]
             if quiet:  # a change of its own live after the callee's is the closer explanation
                 shipped = [at for at in shipped if not _changed_live_before(view, onset, onset - at + TOLERANCE_S)]
-            if any(at - TOLERANCE_S <= m <= at + LEAD_S for at in shipped for m in moved):
+            # the callee moved within minutes of its change and before the caller failed: change, callee, caller
+            if any(at - TOLERANCE_S <= m <= min(at + LEAD_S, onset + TOLERANCE_S) for at in shipped for m in moved):
                 found[service] = callee
                 break
     return found

@@ -19,6 +19,7 @@ SETS = [
     SCENARIOS / "heldout4",
     SCENARIOS / "heldout5",
     SCENARIOS / "heldout6",
+    SCENARIOS / "heldout7",
 ]
 WORLDS = [pytest.param(root / name, id=f"{root.name}/{name}") for root in SETS for name in scenario_names(root)]
 

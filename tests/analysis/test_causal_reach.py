@@ -1,0 +1,199 @@
+"""Causal reach on small hand-built inputs: a candidate the ticket's failing requests never meet is not the ticket's
+cause; services failing together on a shared dependency that moved share one cause; a dependency reporting its own
+outage explains its caller's failures even when the caller warned earlier about something else."""
+
+from __future__ import annotations
+
+from synthetic import T0, change, item, log, metric, ticket
+
+from agents.analysis.change_attribution import rank_ticket_candidates
+from agents.analysis.metric_kinds import is_fault, metric_family
+from agents.analysis.rivals import untraced_to_ticket
+from agents.verifier import UNSETTLED_CAP, judge
+from graphs.contracts import (
+    CheckItem,
+    DependencyEdge,
+    Evidence,
+    EvidenceKind,
+    FaultType,
+    Hypothesis,
+    Pinpoint,
+    VerdictStatus,
+)
+
+CARDS = [
+    DependencyEdge(caller="card-processor", callee="ledger"),
+    DependencyEdge(caller="recon", callee="ledger"),
+    DependencyEdge(caller="ledger", callee="ledger-db"),
+    DependencyEdge(caller="card-processor", callee="notify"),
+    DependencyEdge(caller="batch", callee="ledger-db"),
+]
+
+
+def trail(service: str, error_lines: int, at_min: float = 30) -> Evidence:
+    return item(
+        EvidenceKind.log_pattern,
+        service,
+        "ids",
+        detector="identifier",
+        family="identifier",
+        identifiers=["tx_1"],
+        lines=2,
+        error_lines=error_lines,
+        onset=T0 + 60 * at_min,
+    )
+
+
+def topology(edges: list[DependencyEdge]) -> Evidence:
+    return item(EvidenceKind.topology, None, "graph", edges=[e.model_dump() for e in edges])
+
+
+def test_a_candidate_the_failing_requests_never_meet_is_untraced() -> None:
+    evidence = [trail("recon", 2), trail("card-processor", 0)]
+    assert untraced_to_ticket({"notify"}, CARDS, evidence) == "recon"
+
+
+def test_on_below_above_or_loading_the_failing_path_is_traced() -> None:
+    evidence = [trail("recon", 2)]
+    assert untraced_to_ticket({"recon"}, CARDS, evidence) is None  # it logged the ids in an error
+    assert untraced_to_ticket({"ledger"}, CARDS, evidence) is None  # the failing requests went through it
+    assert untraced_to_ticket({"ledger-db"}, CARDS, evidence) is None  # transitively
+    assert untraced_to_ticket({"batch"}, CARDS, evidence) is None  # it loads what they depend on
+    upstream = [*CARDS, DependencyEdge(caller="scheduler", callee="recon")]
+    assert untraced_to_ticket({"scheduler"}, upstream, evidence) is None  # it sends them their work
+
+
+def test_without_an_error_carrying_the_tickets_ids_nothing_is_ruled_out() -> None:
+    assert untraced_to_ticket({"notify"}, CARDS, [trail("card-processor", 0), trail("recon", 0)]) is None
+    assert untraced_to_ticket({"notify"}, CARDS, []) is None
+
+
+def notify_hypothesis() -> Hypothesis:
+    return Hypothesis(
+        id="h1-notify",
+        service="notify",
+        fault_type=FaultType.bad_deploy,
+        pinpoint=Pinpoint(kind="change", ref="dep-notify"),
+        statement="notify's deploy broke pushes",
+        score=2.0,
+    )
+
+
+def test_the_verifier_does_not_confirm_a_cause_the_tickets_failing_requests_never_reach() -> None:
+    base = [
+        ticket("card-processor"),
+        topology(CARDS),
+        change("notify", "dep-notify", "deploy", T0 - 300),
+        metric("notify", "error_rate_percent", 0, "error"),
+        log("notify", "push send failed: template missing locale", 0),
+        metric("card-processor", "latency_p99_ms", 1, "latency"),  # its caller felt it: the mechanism holds
+    ]
+    h = notify_hypothesis()
+    runner_up = h.model_copy(update={"id": "h2-ledger", "service": "ledger", "score": 0.5})
+    verdict = judge(h, [h, runner_up], [*base, trail("recon", 2)], 0.7)
+    mechanism = next(c for c in verdict.checklist if c.item is CheckItem.mechanism)
+    assert not mechanism.passed and "recon" in mechanism.note
+    assert verdict.status is VerdictStatus.declined and verdict.confidence <= UNSETTLED_CAP
+    traced = judge(h, [h, runner_up], [*base, trail("notify", 2)], 0.7)
+    assert next(c for c in traced.checklist if c.item is CheckItem.mechanism).passed
+
+
+def test_a_quiet_dependency_that_moved_at_its_deploy_outranks_a_loud_service_off_the_tickets_path() -> None:
+    """The shape of a data bug: the reconciler fails on the ticket's ids a quarter of an hour after the ledger's
+    deploy; the ledger only warned, right after shipping; a service beside them failed loudly after its own deploy."""
+    evidence = [
+        ticket("card-processor"),
+        topology(CARDS),
+        change("ledger", "dep-ledger", "deploy", T0),
+        log("ledger", "converted amount differs from settlement estimate", 6, level="WARN"),
+        change("notify", "dep-notify", "deploy", T0 + 240),
+        metric("notify", "error_rate_percent", 5, "error"),
+        log("notify", "push send failed: template missing locale", 5),
+        log("recon", "unmatched line: ledger amount differs from statement", 17),
+        trail("recon", 2),
+        trail("ledger", 0),
+        trail("card-processor", 0),
+    ]
+    ranked = rank_ticket_candidates(evidence, CARDS)
+    assert ranked[0].service == "ledger"
+    notify = next(c for c in ranked if c.service == "notify")
+    assert "never reach it" in notify.statement or notify.score < ranked[0].score
+
+
+SEARCH = [
+    DependencyEdge(caller="web", callee="search"),
+    DependencyEdge(caller="search", callee="cluster"),
+    DependencyEdge(caller="indexer", callee="cluster"),
+]
+
+
+def cluster_outage(*extra: Evidence) -> list[Evidence]:
+    """search shipped a deploy and warned about slow facets; minutes later search and indexer, which do not call each
+    other, failed together while the cluster they share reported shards without a home."""
+    return [
+        ticket("search"),
+        topology(SEARCH),
+        change("search", "dep-search", "deploy", T0 - 120),
+        log("search", "slow facet aggregation", 0, level="WARN"),
+        metric("search", "error_rate_percent", 8, "error"),
+        log("search", "query failed: all shards failed", 8),
+        metric("indexer", "bulk_failures_per_min", 8, "error"),
+        log("indexer", "bulk index failed: primary shard is not active", 8),
+        trail("search", 2, at_min=20),
+        *extra,
+    ]
+
+
+def test_services_failing_together_on_a_dependency_reporting_its_own_outage_share_that_cause() -> None:
+    unassigned = metric("cluster", "es_unassigned_shards", 8, metric_family("es_unassigned_shards"), before=0, peak=6)
+    ranked = rank_ticket_candidates(cluster_outage(unassigned), SEARCH)
+    assert ranked[0].service == "cluster"
+    assert ranked[0].fault_type is FaultType.dependency_outage
+    assert ranked[0].pinpoint.ref == "es_unassigned_shards"
+    alone = [e for e in cluster_outage(unassigned) if e.service != "indexer"]  # its own outage explains search's
+    assert rank_ticket_candidates(alone, SEARCH)[0].service == "cluster"
+
+
+BOARDS = [
+    DependencyEdge(caller="web", callee="comments"),
+    DependencyEdge(caller="web", callee="tasks"),
+    DependencyEdge(caller="comments", callee="activity-db"),
+    DependencyEdge(caller="tasks", callee="activity-db"),
+    DependencyEdge(caller="tasks", callee="boards-db"),
+]
+
+
+def test_a_shared_dependency_that_moved_as_two_independent_callers_failed_outranks_one_callers_change() -> None:
+    """tasks changed a config earlier and loaded its own database; comments and tasks then failed together on the
+    activity database, which only shows rolled-back transactions (no error or health gauge of its own)."""
+    evidence = [
+        ticket("comments"),
+        topology(BOARDS),
+        change("tasks", "cfg-page-size", "config", T0 - 40 * 60),
+        metric("boards-db", "cpu_percent", -30, "resource", ongoing=False),
+        metric("comments", "error_rate_percent", 0, "error"),
+        log("comments", "POST comment 500: could not record activity", 0),
+        metric("tasks", "error_rate_percent", 0, "error"),
+        log("tasks", "create task failed: activity insert", 0),
+        metric("activity-db", "xact_rollback_per_sec", 0, "traffic", before=0.5, peak=15),
+        trail("comments", 2, at_min=10),
+    ]
+    ranked = rank_ticket_candidates(evidence, BOARDS)
+    assert ranked[0].service == "activity-db"
+    alone = [e for e in evidence if e.service != "tasks"]  # one failing caller is no common cause
+    assert rank_ticket_candidates(alone, BOARDS)[0].service != "activity-db"
+
+
+def test_a_dependency_that_only_lost_the_work_of_failing_callers_is_not_their_common_cause() -> None:
+    quieter = metric("cluster", "queries_per_sec", 8, "traffic", direction=-1, before=900, peak=300)
+    ranked = rank_ticket_candidates(cluster_outage(quieter), SEARCH)
+    assert ranked[0].service == "search"
+
+
+def test_state_gauges_that_say_something_is_broken_are_faults_when_they_rise() -> None:
+    for name in ("es_unassigned_shards", "es_cluster_status_red", "nodes_down", "replicas_degraded"):
+        assert metric_family(name) == "availability", name
+        assert is_fault("availability", 1, name) and not is_fault("availability", -1, name), name
+    for name in ("download_bytes", "shredded_docs", "requests_per_min"):
+        assert metric_family(name) != "availability", name
+    assert metric_family("pg_sequence_used_percent") == "resource"
