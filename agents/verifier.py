@@ -17,6 +17,7 @@ from agents.analysis.rivals import (
     ended_before_ticket_failures,
     later_change_below,
     reachable,
+    recovered_before_dependants,
     untraced_to_ticket,
 )
 from agents.hypothesis import topology
@@ -190,6 +191,8 @@ def _rival_explanation(
     """The first rival that stands, in the order a careful SRE weighs them; None when none does."""
     if (carriers := untraced_to_ticket(scope, edges, evidence)) is not None:
         return f"the ticket's failing requests ({carriers}) never reach {h.service}"
+    if (recovered := recovered_before_dependants(scope, edges, evidence)) is not None:
+        return f"{h.service} was back to normal when {recovered[0]} began failing at {recovered[1]}"
     if (rival := earlier_change_below(h.service, scope, edges, evidence, onset, CHANGE_LEAD_S)) or (
         rival := later_change_below(h.service, scope, edges, evidence, onset)
     ):

@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from graphs.contracts import DependencyEdge, Evidence, EvidenceKind
 
 ANOMALY_KINDS = {EvidenceKind.metric_anomaly, EvidenceKind.log_pattern, EvidenceKind.trace_anomaly}
 CODE_KINDS = {"commit", "pull_request"}  # live only once a deploy ships them
 RIVAL_CHANGE_KINDS = {"deploy", "config", "feature_flag"}
+FAILING_FAMILIES = {"error", "latency", "availability", "log_error", "error_origin"}
 TROUBLE_FAMILIES = {"retry"}  # not a fault by itself, but a caller retrying is a caller in trouble
 WARNING_FAMILIES = {"log_warn"}  # a caller already warning about its answers is in trouble unless its change did it
 TOLERANCE_S = 90.0
@@ -262,3 +264,52 @@ def untraced_to_ticket(scope: set[str], edges: list[DependencyEdge], evidence: l
     if scope & (path | reachable(carriers, callers)) or loads & path:
         return None
     return ", ".join(sorted(carriers))
+
+
+def recovered_before_dependants(
+    scope: set[str], edges: list[DependencyEdge], evidence: list[Evidence]
+) -> tuple[str, str] | None:
+    """(dependant, when) when the candidate had trouble and was back to normal as the services depending on it began
+    failing (failures their own change explains aside): its faults ended before that or began after it, and none of
+    its changes shares a word with their errors (a change whose damage outlives it, a backfill's bad rows, names what
+    the failures name). None otherwise."""
+    callers: dict[str, set[str]] = defaultdict(set)
+    for edge in edges:
+        callers[edge.callee].add(edge.caller)
+    dependants = reachable(scope, callers) - scope
+    changed: dict[str, list[float]] = defaultdict(list)
+    for e in evidence:
+        if e.kind is EvidenceKind.change and e.service in dependants and (live := effective_at(e, evidence)):
+            changed[str(e.service)].append(live)
+    failing = [
+        e
+        for e in evidence
+        if e.kind in ANOMALY_KINDS
+        and e.service in dependants
+        and e.data.get("fault") is True
+        and e.data.get("family") in FAILING_FAMILIES
+        and (at := _onset(e)) is not None
+        and not any(at - OWN_CHANGE_S <= c <= at + TOLERANCE_S for c in changed[str(e.service)])
+    ]
+    own = [e for e in evidence if e.kind in ANOMALY_KINDS and e.service in scope and e.data.get("fault") is True]
+    if not failing or not own:
+        return None
+    first = min(failing, key=lambda e: (float(e.data["onset"]), str(e.service)))
+    began = float(first.data["onset"])
+    if not any(isinstance(e.data.get("end"), int | float) and e.data.get("ongoing") is False for e in own):
+        return None  # nothing of its own came back: callers in trouble first is another rival's question
+    for e in own:
+        start, end = _onset(e), e.data.get("end")
+        if start is None or start > began + TOLERANCE_S:
+            continue  # it followed the failures
+        if e.data.get("ongoing") is not False or not isinstance(end, int | float) or end >= began - TOLERANCE_S:
+            return None  # in trouble when they began failing
+    said = words(" ".join(str(e.data.get("message", "")) for e in failing if e.kind is EvidenceKind.log_pattern))
+    changes = " ".join(
+        f"{e.data.get('title', '')} {e.data.get('diff', '')}"
+        for e in evidence
+        if e.kind is EvidenceKind.change and e.service in scope
+    )
+    if words(changes) & said:
+        return None
+    return str(first.service), datetime.fromtimestamp(began, UTC).strftime("%H:%M")

@@ -8,7 +8,7 @@ from synthetic import T0, change, item, log, metric, ticket
 
 from agents.analysis.change_attribution import rank_ticket_candidates
 from agents.analysis.metric_kinds import is_fault, metric_family
-from agents.analysis.rivals import untraced_to_ticket
+from agents.analysis.rivals import recovered_before_dependants, untraced_to_ticket
 from agents.verifier import UNSETTLED_CAP, judge
 from graphs.contracts import (
     CheckItem,
@@ -197,3 +197,54 @@ def test_state_gauges_that_say_something_is_broken_are_faults_when_they_rise() -
     for name in ("download_bytes", "shredded_docs", "requests_per_min"):
         assert metric_family(name) != "availability", name
     assert metric_family("pg_sequence_used_percent") == "resource"
+
+
+QUEUE = [
+    DependencyEdge(caller="dispatcher", callee="kafka"),
+    DependencyEdge(caller="dispatcher", callee="proxy"),
+]
+
+
+def queue_blip(*extra: Evidence) -> list[Evidence]:
+    """The queue lost replicas for four minutes after a retention change and recovered; three minutes later the
+    dispatcher began failing, and only then did the queue get busier."""
+    return [
+        topology(QUEUE),
+        change("kafka", "cfg-retention", "config", T0 - 60, title="log.retention.hours 168 -> 72"),
+        metric("kafka", "under_replicated_partitions", 0, "error", ongoing=False, end=T0 + 240),
+        metric("kafka", "cpu_percent", 11, "resource"),
+        metric("dispatcher", "error_rate_percent", 8, "error"),
+        log("dispatcher", "delivery to merchant endpoint failed attempt 20", 8),
+        *extra,
+    ]
+
+
+def test_a_candidate_back_to_normal_when_its_dependants_began_failing_is_ruled_out() -> None:
+    assert recovered_before_dependants({"kafka"}, QUEUE, queue_blip()) == ("dispatcher", "22:21")
+
+
+def test_trouble_still_going_a_change_naming_the_errors_or_a_dependants_own_deploy_keep_the_candidate() -> None:
+    going = queue_blip(metric("kafka", "request_latency_ms", 7, "latency"))
+    assert recovered_before_dependants({"kafka"}, QUEUE, going) is None
+    named = queue_blip(change("kafka", "cfg-endpoint", "config", T0 - 120, title="merchant endpoint delivery limits"))
+    assert recovered_before_dependants({"kafka"}, QUEUE, named) is None
+    own = queue_blip(change("dispatcher", "dep-dispatcher", "deploy", T0 + 420))
+    assert recovered_before_dependants({"kafka"}, QUEUE, own) is None  # the dispatcher's deploy explains its failures
+    never_ended = [e for e in queue_blip() if e.data.get("metric") != "under_replicated_partitions"]
+    assert recovered_before_dependants({"kafka"}, QUEUE, never_ended) is None
+
+
+def test_the_verifier_does_not_confirm_a_queue_that_had_recovered_before_its_consumer_failed() -> None:
+    h = Hypothesis(
+        id="h1-kafka",
+        service="kafka",
+        fault_type=FaultType.config_change,
+        pinpoint=Pinpoint(kind="config", ref="cfg-retention"),
+        statement="the retention change broke the queue",
+        score=2.0,
+    )
+    runner_up = h.model_copy(update={"id": "h2-dispatcher", "service": "dispatcher", "score": 0.5})
+    verdict = judge(h, [h, runner_up], [ticket("dispatcher"), *queue_blip()], 0.7)
+    mechanism = next(c for c in verdict.checklist if c.item is CheckItem.mechanism)
+    assert not mechanism.passed and "back to normal" in mechanism.note
+    assert verdict.status is VerdictStatus.declined
