@@ -18,7 +18,7 @@ from agents.analysis.expiry import countdowns, expired_credentials, rejected_by_
 from agents.analysis.libraries import bump_evidence_ids, implicated_libraries
 from agents.analysis.metric_kinds import FAILURE_FAMILIES, is_exhaustible, metric_family
 from agents.analysis.models import Candidate
-from agents.analysis.rivals import untraced_to_ticket
+from agents.analysis.rivals import reachable, untraced_to_ticket
 from agents.analysis.silent import silent_callees
 from graphs.contracts import DependencyEdge, Evidence, EvidenceKind, FaultType, Pinpoint
 
@@ -208,6 +208,11 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
     for name, changes in linked.items():
         if changes and name not in roles and name in near:
             roles[name] = "linked"
+    carried = {view.name for view in views.values() if view.trail}
+    for name in sorted(carried - roles.keys()):
+        if (moved := _moved_below_after_change(views[name], views, callees)) is not None:
+            roles[name] = "linked"  # the ticket's requests went through it, and what it calls moved at its change
+            linked[name], drivers[name] = [moved[0]], moved[1]
     for name, view in views.items():
         if name not in roles and view.changes:
             roles[name] = "quiet_change"
@@ -360,6 +365,24 @@ def _down_when_failing(callee: ServiceView, caller: ServiceView) -> bool:
     return failing is not None and any(
         a.data.get("family") == "availability" and _start(a) <= failing + ONSET_TOLERANCE_S for a in callee.faults
     )
+
+
+def _moved_below_after_change(
+    view: ServiceView, views: dict[str, ServiceView], callees: dict[str, set[str]]
+) -> tuple[Evidence, str] | None:
+    """The service's latest deploy, flag or config change after which a dependency's trouble began within minutes:
+    the change reached below it (a sender rejected downstream, a key no cache holds). (change, dependency) or None."""
+    below = reachable([view.name], callees) - {view.name}
+    for change in sorted(view.changes, key=lambda c: -float(c.data["onset"])):
+        if change.data.get("change_kind") not in DEPLOY_KINDS:
+            continue
+        at = float(change.data["onset"])
+        for name in sorted(below):
+            other = views.get(name)
+            began = other.onset if other is not None else None
+            if began is not None and at - ONSET_TOLERANCE_S <= began <= at + DRIVEN_LEAD_S:
+                return change, name
+    return None
 
 
 def _coped(caller: ServiceView, callee: ServiceView) -> bool:

@@ -241,17 +241,12 @@ def clean_trail_above(scope: set[str], edges: list[DependencyEdge], evidence: li
 
 
 def untraced_to_ticket(scope: set[str], edges: list[DependencyEdge], evidence: list[Evidence]) -> str | None:
-    """The services that logged the ticket's identifiers in an error, when the candidate is none of them, none of
-    their dependencies, no caller of them and calls nothing they depend on: the ticket's failing requests never
+    """The services that logged the ticket's identifiers in an error (else at all), when the candidate is none of
+    them, none of their dependencies, no caller of them and calls nothing they depend on: the ticket's requests never
     meet it, so whatever it went through is not what the ticket reports. None when they do, or nothing logged them."""
-    carriers = {
-        str(e.service)
-        for e in evidence
-        if e.kind is EvidenceKind.log_pattern
-        and e.data.get("detector") == "identifier"
-        and int(e.data.get("error_lines") or 0) > 0
-        and e.service
-    }
+    trail = [e for e in evidence if e.kind is EvidenceKind.log_pattern and e.data.get("detector") == "identifier"]
+    carriers = {str(e.service) for e in trail if int(e.data.get("error_lines") or 0) > 0 and e.service}
+    carriers = carriers or {str(e.service) for e in trail if e.service}
     if not carriers or scope & carriers:
         return None
     callees: dict[str, set[str]] = defaultdict(set)

@@ -248,3 +248,45 @@ def test_the_verifier_does_not_confirm_a_queue_that_had_recovered_before_its_con
     mechanism = next(c for c in verdict.checklist if c.item is CheckItem.mechanism)
     assert not mechanism.passed and "back to normal" in mechanism.note
     assert verdict.status is VerdictStatus.declined
+
+
+def test_without_an_error_on_the_trail_the_services_that_carried_the_ids_bound_the_path() -> None:
+    evidence = [trail("recon", 0)]
+    assert untraced_to_ticket({"notify"}, CARDS, evidence) == "recon"
+    assert untraced_to_ticket({"ledger"}, CARDS, evidence) is None
+
+
+REMINDERS = [
+    DependencyEdge(caller="scheduler", callee="appointments"),
+    DependencyEdge(caller="notify", callee="sms-vendor"),
+    DependencyEdge(caller="sms-vendor", callee="receipts"),
+]
+
+
+def reminders(*extra: Evidence) -> list[Evidence]:
+    """Reminders stopped arriving: the notify service that carried the ticket's ids logged no error; an unrelated
+    service failed loudly after its own deploy; minutes after a notify config change, delivery receipts two calls
+    below it turned to undelivered."""
+    return [
+        ticket("notify"),
+        topology(REMINDERS),
+        change("appointments", "dep-appointments", "deploy", T0 - 60),
+        metric("appointments", "error_rate_percent", 0, "error"),
+        log("appointments", "recurrence expansion failed: month out of range", 0),
+        change("notify", "cfg-reply-to", "config", T0 - 90 * 60),
+        change("notify", "cfg-sender-id", "config", T0 + 12 * 60),
+        trail("notify", 0, at_min=40),
+        *extra,
+    ]
+
+
+def test_a_change_on_the_tickets_path_followed_within_minutes_by_trouble_below_it_is_the_cause() -> None:
+    undelivered = metric("receipts", "undelivered_per_min", 15, "traffic", before=1, peak=30)
+    ranked = rank_ticket_candidates(reminders(undelivered), REMINDERS)
+    assert ranked[0].service == "notify"
+    assert (ranked[0].pinpoint.kind, ranked[0].pinpoint.ref) == ("config", "cfg-sender-id")
+
+
+def test_trouble_below_long_after_the_change_does_not_tie_them() -> None:
+    late = metric("receipts", "undelivered_per_min", 60, "traffic", before=1, peak=30)
+    assert rank_ticket_candidates(reminders(late), REMINDERS)[0].service != "notify"
