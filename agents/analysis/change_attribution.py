@@ -18,7 +18,7 @@ from agents.analysis.expiry import countdowns, expired_credentials, rejected_by_
 from agents.analysis.libraries import bump_evidence_ids, implicated_libraries
 from agents.analysis.metric_kinds import FAILURE_FAMILIES, is_exhaustible, metric_family
 from agents.analysis.models import Candidate
-from agents.analysis.rivals import reachable, untraced_to_ticket
+from agents.analysis.rivals import effective_at, reachable, untraced_to_ticket
 from agents.analysis.silent import silent_callees
 from graphs.contracts import DependencyEdge, Evidence, EvidenceKind, FaultType, Pinpoint
 
@@ -217,6 +217,7 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
         if name not in roles and view.changes:
             roles[name] = "quiet_change"
     named = _named_by_callers(evidence, views)
+    token_onsets = _error_token_onsets(evidence)
     scores: dict[str, float] = {}
     notes: dict[str, list[str]] = defaultdict(list)
     for name, role in roles.items():
@@ -242,9 +243,7 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
         if "leak" in bonuses and _leaks(view):
             score += BONUS["leak"]
             notes[name].append("a resource climbs steadily from a deploy on")
-        if linked[name] and (
-            reference is None or any(c.data["onset"] <= reference + ONSET_TOLERANCE_S for c in linked[name])
-        ):
+        if any(_live_before_named(c, view, token_onsets, reference) for c in linked[name]):
             score += BONUS["linked_change"]
             notes[name].append("a change's diff names what the errors name")
         if "named_by_callers" in bonuses and name in named and view.faults:
@@ -552,15 +551,36 @@ def distinctive_tokens(text: str) -> set[str]:
     return out
 
 
+def _change_tokens(change: Evidence) -> set[str]:
+    return distinctive_tokens(
+        f"{change.data.get('title', '')}\n{change.data.get('ref', '')}\n{change.data.get('diff', '')}"
+    )
+
+
 def _linked_changes(view: ServiceView, tokens: set[str]) -> list[Evidence]:
     if not tokens:
         return []
-    linked = []
-    for change in view.changes:
-        text = f"{change.data.get('title', '')}\n{change.data.get('ref', '')}\n{change.data.get('diff', '')}"
-        if distinctive_tokens(text) & tokens:
-            linked.append(change)
-    return linked
+    return [change for change in view.changes if _change_tokens(change) & tokens]
+
+
+def _error_token_onsets(evidence: list[Evidence]) -> dict[str, float]:
+    """When the errors naming each distinctive word began."""
+    onsets: dict[str, float] = {}
+    for item in evidence:
+        if item.kind is EvidenceKind.log_pattern and item.data.get("error") and item.data.get("detector") == "onset":
+            for token in distinctive_tokens(str(item.data.get("message", ""))):
+                onsets[token] = min(onsets.get(token, float("inf")), _start(item))
+    return onsets
+
+
+def _live_before_named(
+    change: Evidence, view: ServiceView, token_onsets: dict[str, float], reference: float | None
+) -> bool:
+    """The change went live (a commit at its service's next deploy) before the errors it names began; a change that
+    names none (a limit) before the service's reference onset."""
+    named = [token_onsets[t] for t in _change_tokens(change) if t in token_onsets]
+    limit = min(named) if named else reference
+    return limit is None or (effective_at(change, view.changes) or 0.0) <= limit + ONSET_TOLERANCE_S
 
 
 def limit_changes(view: ServiceView) -> list[Evidence]:
@@ -675,11 +695,16 @@ def shared_host_edges(evidence: list[Evidence], edges: list[DependencyEdge]) -> 
 def _reference(
     name: str, views: dict[str, ServiceView], drivers: dict[str, str], symptom_start: float | None
 ) -> float | None:
-    """The onset a service's changes must precede: the one it drove, its own, or the symptom's for a quiet one."""
+    """The onset a service's changes must precede: the one it drove, its own (for a service the ticket's requests went
+    through, its first warning too), or the symptom's for a quiet one."""
     if name in drivers:
         return views[drivers[name]].fault_onset
     view = views[name]
-    return view.fault_onset or view.onset or symptom_start
+    reference = view.fault_onset or view.onset or symptom_start
+    if view.trail and reference is not None:  # on the ticket's path, its first warning dates the trouble too
+        warned = _earliest([a for a in view.anomalies if a.data.get("family") not in ("traffic", "identifier")])
+        reference = min(reference, warned or reference)
+    return reference
 
 
 def _reward_earliest(

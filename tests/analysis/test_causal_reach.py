@@ -290,3 +290,43 @@ def test_a_change_on_the_tickets_path_followed_within_minutes_by_trouble_below_i
 def test_trouble_below_long_after_the_change_does_not_tie_them() -> None:
     late = metric("receipts", "undelivered_per_min", 60, "traffic", before=1, peak=30)
     assert rank_ticket_candidates(reminders(late), REMINDERS)[0].service != "notify"
+
+
+SHOP = [DependencyEdge(caller="web", callee="checkout")]
+
+
+def checkout_errors(deployed_min: float | None) -> list[Evidence]:
+    """checkout's errors name a helper that a pull request merged yesterday touched; its deploy, if any, ships it."""
+    deploy = [] if deployed_min is None else [change("checkout", "dep-checkout", "deploy", T0 + 60 * deployed_min)]
+    return [
+        ticket("checkout"),
+        topology(SHOP),
+        change("checkout", "pr-12", "pull_request", T0 - 86400, title="shipping cards", diff="+ fmt_range_label(x)"),
+        *deploy,
+        metric("checkout", "error_rate_percent", 0, "error"),
+        log("checkout", "render failed: fmt_range_label is not a function", 0),
+    ]
+
+
+def score_of(service: str, evidence: list[Evidence], edges: list[DependencyEdge]) -> float:
+    return next(c.score for c in rank_ticket_candidates(evidence, edges) if c.service == service)
+
+
+def test_a_code_change_earns_credit_only_when_it_went_live_before_the_errors_it_names() -> None:
+    shipped_after = score_of("checkout", checkout_errors(6), SHOP)
+    assert score_of("checkout", checkout_errors(None), SHOP) > shipped_after  # no deploy seen: merged is live
+    assert score_of("checkout", checkout_errors(-5), SHOP) > shipped_after
+
+
+def test_on_the_tickets_path_a_change_after_the_first_warning_is_not_timed_before_the_trouble() -> None:
+    def evidence(*extra: Evidence) -> list[Evidence]:
+        return [
+            ticket("checkout"),
+            topology(SHOP),
+            log("checkout", "express option suppressed", 0, level="WARN"),
+            change("checkout", "dep-checkout", "deploy", T0 + 180),
+            metric("checkout", "error_rate_percent", 5, "error"),
+            *extra,
+        ]
+
+    assert score_of("checkout", evidence(trail("checkout", 0)), SHOP) < score_of("checkout", evidence(), SHOP)
