@@ -18,7 +18,7 @@ from agents.analysis.expiry import countdowns, expired_credentials, rejected_by_
 from agents.analysis.libraries import bump_evidence_ids, implicated_libraries
 from agents.analysis.metric_kinds import FAILURE_FAMILIES, is_exhaustible, metric_family
 from agents.analysis.models import Candidate
-from agents.analysis.rivals import effective_at, reachable, untraced_to_ticket
+from agents.analysis.rivals import effective_at, ended_before_ticket_failures, reachable, untraced_to_ticket
 from agents.analysis.silent import silent_callees
 from graphs.contracts import DependencyEdge, Evidence, EvidenceKind, FaultType, Pinpoint
 
@@ -26,7 +26,8 @@ ONSET_TOLERANCE_S = 120.0  # a callee may show trouble this much after its calle
 CHANGE_LEAD_S = 6 * 3600.0  # a deploy, flag or config change this long before the onset may explain it
 DRIVEN_LEAD_S = 15 * 60.0  # a busy dependency right after its caller's change was driven by that change
 LINK_LOOKBACK_S = 7 * 86400.0
-UNTRACED_FACTOR = 0.5  # a candidate the ticket's failing requests never reach explains other trouble, not the ticket's
+UNTRACED_FACTOR = 0.5  # a candidate the ticket's failing requests never reach, or whose trouble was over before they
+# failed, explains other trouble, not the ticket's
 ROLE = {
     "frontier": 1.0,
     "amplifier": 1.2,
@@ -259,6 +260,9 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
         if untraced_to_ticket(reach, edges, evidence) is not None:
             scores[name] *= UNTRACED_FACTOR
             notes[name].append("the ticket's failing requests never reach it")
+        elif ended_before_ticket_failures(reach, evidence) is not None:
+            scores[name] *= UNTRACED_FACTOR
+            notes[name].append("its trouble was over before the ticket's requests failed")
     candidates = [
         _candidate(name, scores[name], roles[name], views, linked[name], drivers, amplifiers, callees, symptom_start)
         for name in scores

@@ -143,6 +143,17 @@ def words(text: str) -> set[str]:
     return {w for w in re.split(r"[^a-z]+", spaced.lower()) if len(w) >= 5 and w not in STOP_WORDS}
 
 
+def name_words(evidence: list[Evidence]) -> set[str]:
+    """The words of the services' names (those with evidence and those in the topology): an error naming a service
+    shares them with every change of that service."""
+    names = {str(e.service) for e in evidence if e.service}
+    for e in evidence:
+        for edge in e.data.get("edges") or []:
+            if isinstance(edge, dict):
+                names |= {str(edge.get("caller", "")), str(edge.get("callee", ""))}
+    return words(" ".join(names))
+
+
 def ended_before_ticket_failures(scope: set[str], evidence: list[Evidence]) -> str | None:
     """The service whose error lines carry the ticket's identifiers, when all the candidate's faults had ended
     before those errors began and none of its changes shares a word with those errors: what the candidate went
@@ -166,7 +177,7 @@ def ended_before_ticket_failures(scope: set[str], evidence: list[Evidence]) -> s
     first = min(carriers, key=lambda e: float(e.data["onset"]))
     if ended + TOLERANCE_S >= float(first.data["onset"]):
         return None
-    said = words(" ".join(str(x) for c in carriers for x in c.data.get("samples") or []))
+    said = words(" ".join(str(x) for c in carriers for x in c.data.get("samples") or [])) - name_words(evidence)
     changes = " ".join(
         f"{e.summary} {e.data.get('title', '')} {e.data.get('diff', '')}"
         for e in evidence
@@ -300,6 +311,7 @@ def recovered_before_dependants(
         if e.data.get("ongoing") is not False or not isinstance(end, int | float) or end >= began - TOLERANCE_S:
             return None  # in trouble when they began failing
     said = words(" ".join(str(e.data.get("message", "")) for e in failing if e.kind is EvidenceKind.log_pattern))
+    said -= name_words(evidence)  # "party=pty_1" names a service, not what a change touched
     changes = " ".join(
         f"{e.data.get('title', '')} {e.data.get('diff', '')}"
         for e in evidence

@@ -330,3 +330,30 @@ def test_on_the_tickets_path_a_change_after_the_first_warning_is_not_timed_befor
         ]
 
     assert score_of("checkout", evidence(trail("checkout", 0)), SHOP) < score_of("checkout", evidence(), SHOP)
+
+
+def test_an_error_naming_the_candidate_service_is_no_word_its_change_shares_with_the_failures() -> None:
+    """The dispatcher's errors name the queue service; the queue's change also names it (every change of a service
+    does): that shared word says nothing about what the change touched."""
+    named_service = change("kafka", "cfg-kafka", "config", T0 - 120, title="kafka broker: rotate logs sooner")
+    evidence = [*queue_blip(named_service), log("dispatcher", "delivery failed after kafka consume", 8)]
+    assert recovered_before_dependants({"kafka"}, QUEUE, evidence) == ("dispatcher", "22:21")
+
+
+def test_a_candidate_whose_trouble_was_over_before_the_tickets_requests_failed_ranks_below_the_one_in_trouble() -> None:
+    """A rolled-back deploy of playback failed for three minutes; ten minutes later the license service denied the
+    ticket's sessions right after its own config change, and the app logged the ticket's ids in errors."""
+    edges = [DependencyEdge(caller="app", callee="playback"), DependencyEdge(caller="app", callee="license")]
+    evidence = [
+        ticket("app"),
+        topology(edges),
+        change("playback", "dep-playback", "deploy", T0 - 60),
+        metric("playback", "error_rate_percent", 0, "error", ongoing=False, end=T0 + 180),
+        change("license", "cfg-license", "config", T0 + 9 * 60),
+        metric("license", "license_denied_percent", 10, "error"),
+        metric("app", "error_rate_percent", 10, "error"),
+        log("app", "playback start failed: license returned 403", 10),
+        trail("app", 3, at_min=25),
+    ]
+    ranked = rank_ticket_candidates(evidence, edges)
+    assert ranked[0].service == "license"
