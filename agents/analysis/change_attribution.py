@@ -450,7 +450,8 @@ def _frontier(
 
 
 def _amplifiers(chain: list[str], views: dict[str, ServiceView], callers: dict[str, set[str]]) -> dict[str, str]:
-    """Callers that drove a chain service's load: named in its per-caller traffic, or retrying into it."""
+    """Callers that drove a chain service's load: named in its per-caller traffic, retrying into it, or counting
+    their own calls to it surge at the same minute."""
     found: dict[str, str] = {}
     for target in chain:
         view = views[target]
@@ -470,7 +471,14 @@ def _amplifiers(chain: list[str], views: dict[str, ServiceView], callers: dict[s
                 if caller in views
                 else False
             )
-            if named or retrying:
+            calling = caller in views and any(  # its own count of calls to the target surged with it
+                _slug(target) in _slug(str(a.data.get("metric", "")))
+                and a.data.get("family") in ("traffic", "retry")
+                and a.data.get("direction", 0) > 0
+                and abs(_start(a) - onset) <= ONSET_TOLERANCE_S
+                for a in views[caller].anomalies
+            )
+            if named or retrying or calling:
                 found[caller] = target
     return found
 

@@ -357,3 +357,37 @@ def test_a_candidate_whose_trouble_was_over_before_the_tickets_requests_failed_r
     ]
     ranked = rank_ticket_candidates(evidence, edges)
     assert ranked[0].service == "license"
+
+
+GEO = [
+    DependencyEdge(caller="rider", callee="dispatch"),
+    DependencyEdge(caller="rider", callee="pricing"),
+    DependencyEdge(caller="dispatch", callee="geo"),
+    DependencyEdge(caller="pricing", callee="geo"),
+]
+
+
+def geo_overload(dispatch_calls: Evidence) -> list[Evidence]:
+    """geo deployed an hour ago and then rejected queries at the minute its traffic surged sixfold; dispatch had
+    raised its retries; pricing, which also calls geo, failed at the same minute."""
+    return [
+        ticket("rider"),
+        topology(GEO),
+        change("geo", "dep-geo", "deploy", T0 - 3600),
+        change("dispatch", "cfg-retries", "config", T0 - 45 * 60),
+        metric("geo", "requests_per_min", 0, "traffic", before=3000, peak=18000),
+        metric("geo", "error_rate_percent", 0, "error"),
+        metric("dispatch", "error_rate_percent", 0, "error"),
+        metric("pricing", "error_rate_percent", 1, "error"),
+        metric("rider", "error_rate_percent", 0, "error"),
+        dispatch_calls,
+        trail("rider", 3, at_min=10),
+    ]
+
+
+def test_a_caller_whose_own_count_of_calls_to_a_service_surged_with_its_traffic_drove_it() -> None:
+    surged = metric("dispatch", "geo_calls_per_min", 0, "traffic", before=2700, peak=17000)
+    top = rank_ticket_candidates(geo_overload(surged), GEO)[0]
+    assert (top.service, top.pinpoint.ref) == ("dispatch", "cfg-retries")
+    unrelated = metric("dispatch", "trips_written_per_min", 0, "traffic", before=100, peak=300)
+    assert rank_ticket_candidates(geo_overload(unrelated), GEO)[0].service != "dispatch"
