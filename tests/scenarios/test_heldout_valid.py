@@ -20,6 +20,7 @@ SETS = [
     SCENARIOS / "heldout5",
     SCENARIOS / "heldout6",
     SCENARIOS / "heldout7",
+    SCENARIOS / "heldout8",
 ]
 WORLDS = [pytest.param(root / name, id=f"{root.name}/{name}") for root in SETS for name in scenario_names(root)]
 
