@@ -252,24 +252,34 @@ def clean_trail_above(scope: set[str], edges: list[DependencyEdge], evidence: li
 
 
 def untraced_to_ticket(scope: set[str], edges: list[DependencyEdge], evidence: list[Evidence]) -> str | None:
-    """The services that logged the ticket's identifiers in an error (else at all), when the candidate is none of
-    them, none of their dependencies, no caller of them and calls nothing they depend on: the ticket's requests never
-    meet it, so whatever it went through is not what the ticket reports. None when they do, or nothing logged them."""
+    """The services that logged the ticket's identifiers in an error (else at all) whose requests never meet the
+    candidate (it is not one of them, not below them, not above them, and calls nothing they depend on), when they
+    hold most of those lines: whatever the candidate went through is not most of what the ticket reports. None when
+    at least half of the ticket's lines meet it, or nothing logged the identifiers."""
     trail = [e for e in evidence if e.kind is EvidenceKind.log_pattern and e.data.get("detector") == "identifier"]
-    carriers = {str(e.service) for e in trail if int(e.data.get("error_lines") or 0) > 0 and e.service}
-    carriers = carriers or {str(e.service) for e in trail if e.service}
-    if not carriers or scope & carriers:
+    weights: dict[str, int] = defaultdict(int)
+    for e in trail:
+        if e.service and (errors := int(e.data.get("error_lines") or 0)) > 0:
+            weights[str(e.service)] += errors
+    if not weights:  # no error carries the identifiers: every service that logged them counts alike
+        weights.update({str(e.service): 1 for e in trail if e.service})
+    if not weights:
         return None
     callees: dict[str, set[str]] = defaultdict(set)
     callers: dict[str, set[str]] = defaultdict(set)
     for edge in edges:
         callees[edge.caller].add(edge.callee)
         callers[edge.callee].add(edge.caller)
-    path = carriers | reachable(carriers, callees)  # what the failing requests went through
     loads = {callee for member in scope for callee in callees.get(member, ())}
-    if scope & (path | reachable(carriers, callers)) or loads & path:
+
+    def meets(carrier: str) -> bool:
+        path = {carrier} | reachable([carrier], callees)  # what its failing requests went through
+        return bool(scope & (path | reachable([carrier], callers)) or loads & path)
+
+    missed = sorted(carrier for carrier in weights if not meets(carrier))
+    if 2 * sum(weights[c] for c in missed) <= sum(weights.values()):
         return None
-    return ", ".join(sorted(carriers))
+    return ", ".join(missed)
 
 
 def recovered_before_dependants(

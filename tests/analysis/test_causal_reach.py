@@ -391,3 +391,18 @@ def test_a_caller_whose_own_count_of_calls_to_a_service_surged_with_its_traffic_
     assert (top.service, top.pinpoint.ref) == ("dispatch", "cfg-retries")
     unrelated = metric("dispatch", "trips_written_per_min", 0, "traffic", before=100, peak=300)
     assert rank_ticket_candidates(geo_overload(unrelated), GEO)[0].service != "dispatch"
+
+
+def test_a_candidate_only_a_minority_of_the_tickets_failing_lines_meet_is_untraced() -> None:
+    edges = [
+        DependencyEdge(caller="counter", callee="agreements"),
+        DependencyEdge(caller="counter", callee="photos"),
+        DependencyEdge(caller="photos", callee="storage"),
+        DependencyEdge(caller="agreements", callee="fleet"),
+    ]
+    mostly_fleet = [trail("agreements", 7), trail("photos", 1)]
+    assert untraced_to_ticket({"storage"}, edges, mostly_fleet) == "agreements"
+    assert untraced_to_ticket({"fleet"}, edges, mostly_fleet) is None
+    mostly_photos = [trail("agreements", 1), trail("photos", 7)]
+    assert untraced_to_ticket({"storage"}, edges, mostly_photos) is None
+    assert untraced_to_ticket({"storage"}, edges, [*mostly_fleet, trail("counter", 6)]) is None  # above both
