@@ -70,12 +70,19 @@ def reachable(starts: Iterable[str], adjacency: dict[str, set[str]]) -> set[str]
     return seen
 
 
-def dependencies(service: str, edges: list[DependencyEdge]) -> set[str]:
-    """Everything the service calls, transitively."""
+def adjacency(edges: list[DependencyEdge]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(callees, callers) of every service in the call graph."""
     callees: dict[str, set[str]] = defaultdict(set)
+    callers: dict[str, set[str]] = defaultdict(set)
     for edge in edges:
         callees[edge.caller].add(edge.callee)
-    return reachable([service], callees) - {service}
+        callers[edge.callee].add(edge.caller)
+    return callees, callers
+
+
+def dependencies(service: str, edges: list[DependencyEdge]) -> set[str]:
+    """Everything the service calls, transitively."""
+    return reachable([service], adjacency(edges)[0]) - {service}
 
 
 def live_changes(scope: set[str], evidence: list[Evidence], since: float, until: float) -> list[float]:
@@ -117,10 +124,7 @@ def callers_in_trouble_earlier(
 ) -> list[str]:
     """Callers of the candidate whose trouble began before the candidate's: it cannot have caused what had already
     started. Retries always count; faults unless the caller's own change just before explains them separately."""
-    callers: dict[str, set[str]] = defaultdict(set)
-    for edge in edges:
-        callers[edge.callee].add(edge.caller)
-    upstream = reachable(scope, callers) - scope
+    upstream = reachable(scope, adjacency(edges)[1]) - scope
     changed: dict[str, list[float]] = defaultdict(list)
     for e in evidence:
         if e.kind is EvidenceKind.change and e.service and (live := effective_at(e, evidence)) is not None:
@@ -265,11 +269,7 @@ def untraced_to_ticket(scope: set[str], edges: list[DependencyEdge], evidence: l
         weights.update({str(e.service): 1 for e in trail if e.service})
     if not weights:
         return None
-    callees: dict[str, set[str]] = defaultdict(set)
-    callers: dict[str, set[str]] = defaultdict(set)
-    for edge in edges:
-        callees[edge.caller].add(edge.callee)
-        callers[edge.callee].add(edge.caller)
+    callees, callers = adjacency(edges)
     loads = {callee for member in scope for callee in callees.get(member, ())}
 
     def meets(carrier: str) -> bool:
@@ -289,10 +289,7 @@ def recovered_before_dependants(
     failing (failures their own change explains aside): its faults ended before that or began after it, and none of
     its changes shares a word with their errors (a change whose damage outlives it, a backfill's bad rows, names what
     the failures name). None otherwise."""
-    callers: dict[str, set[str]] = defaultdict(set)
-    for edge in edges:
-        callers[edge.callee].add(edge.caller)
-    dependants = reachable(scope, callers) - scope
+    dependants = reachable(scope, adjacency(edges)[1]) - scope
     changed: dict[str, list[float]] = defaultdict(list)
     for e in evidence:
         if e.kind is EvidenceKind.change and e.service in dependants and (live := effective_at(e, evidence)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agents.analysis.metric_kinds import is_fault
-from graphs.contracts import Capability, Evidence, EvidenceKind
+from graphs.contracts import Capability, DependencyEdge, Evidence, EvidenceKind
 
 T0 = 1_700_000_000.0
 
@@ -91,3 +91,23 @@ def change(service: str, change_id: str, kind: str, at_s: float, title: str = ""
 def ticket(*services: str) -> Evidence:
     """The ticket, naming the services where the symptom shows."""
     return item(EvidenceKind.ticket, None, "T-1", symptom_services=list(services), services=list(services))
+
+
+def trail(service: str, error_lines: int, at_min: float = 30) -> Evidence:
+    """The ticket's identifiers found in `service`'s logs at `at_min`, `error_lines` of those lines errors."""
+    return item(
+        EvidenceKind.log_pattern,
+        service,
+        "ids",
+        detector="identifier",
+        family="identifier",
+        identifiers=["tx_1"],
+        lines=2,
+        error_lines=error_lines,
+        onset=T0 + 60 * at_min,
+    )
+
+
+def topology(edges: list[DependencyEdge]) -> Evidence:
+    """The call graph as the collector reports it."""
+    return item(EvidenceKind.topology, None, "graph", edges=[e.model_dump() for e in edges])

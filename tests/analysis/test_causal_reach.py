@@ -4,7 +4,7 @@ outage explains its caller's failures even when the caller warned earlier about 
 
 from __future__ import annotations
 
-from synthetic import T0, change, item, log, metric, ticket
+from synthetic import T0, change, log, metric, ticket, topology, trail
 
 from agents.analysis.change_attribution import rank_ticket_candidates
 from agents.analysis.metric_kinds import is_fault, metric_family
@@ -14,7 +14,6 @@ from graphs.contracts import (
     CheckItem,
     DependencyEdge,
     Evidence,
-    EvidenceKind,
     FaultType,
     Hypothesis,
     Pinpoint,
@@ -28,24 +27,6 @@ CARDS = [
     DependencyEdge(caller="card-processor", callee="notify"),
     DependencyEdge(caller="batch", callee="ledger-db"),
 ]
-
-
-def trail(service: str, error_lines: int, at_min: float = 30) -> Evidence:
-    return item(
-        EvidenceKind.log_pattern,
-        service,
-        "ids",
-        detector="identifier",
-        family="identifier",
-        identifiers=["tx_1"],
-        lines=2,
-        error_lines=error_lines,
-        onset=T0 + 60 * at_min,
-    )
-
-
-def topology(edges: list[DependencyEdge]) -> Evidence:
-    return item(EvidenceKind.topology, None, "graph", edges=[e.model_dump() for e in edges])
 
 
 def test_a_candidate_the_failing_requests_never_meet_is_untraced() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from synthetic import T0, item
+from synthetic import T0, item, trail
 
 from agents.analysis.rivals import clean_trail_above
 from agents.verifier import UNSETTLED_CAP, judge
@@ -18,20 +18,6 @@ from graphs.contracts import (
 )
 
 EDGES = [DependencyEdge(caller="billing", callee="payments"), DependencyEdge(caller="app", callee="billing")]
-
-
-def trail(service: str, error_lines: int, at_min: float = 7) -> Evidence:
-    return item(
-        EvidenceKind.log_pattern,
-        service,
-        "ids",
-        detector="identifier",
-        family="identifier",
-        identifiers=["cust_1"],
-        lines=2,
-        error_lines=error_lines,
-        onset=T0 + 60 * at_min,
-    )
 
 
 def evidence(*extra: Evidence) -> list[Evidence]:
