@@ -346,14 +346,7 @@ def _below_symptom(evidence: list[Evidence], callees: dict[str, set[str]]) -> se
     if not tickets:
         return None
     seeds = {s for t in tickets for s in t.data.get("symptom_services") or t.data.get("services", [])}
-    found = set(seeds)
-    stack = list(seeds)
-    while stack:
-        for callee in callees.get(stack.pop(), ()):
-            if callee not in found:
-                found.add(callee)
-                stack.append(callee)
-    return found
+    return seeds | reachable(seeds, callees)
 
 
 def _duration(own: list[Evidence]) -> CheckResult:

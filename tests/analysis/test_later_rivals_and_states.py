@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from synthetic import T0, item
+from synthetic import T0, change_at, item
 
 from agents.analysis.change_attribution import ServiceView, lasting_first
 from agents.analysis.metric_kinds import is_fault, metric_family
@@ -26,10 +26,6 @@ from graphs.contracts import (
 EDGES = [DependencyEdge(caller="web", callee="api"), DependencyEdge(caller="api", callee="dir")]
 
 
-def change(service: str, ref: str, at_min: float, kind: str = "deploy") -> Evidence:
-    return item(EvidenceKind.change, service, ref, id=ref, signal=ref, change_kind=kind, onset=T0 + 60 * at_min)
-
-
 def anomaly(service: str, name: str, at_min: float, family: str = "error", **data: Any) -> Evidence:
     data = {"fault": family not in ("traffic", "log_warn"), **data}
     return item(EvidenceKind.metric_anomaly, service, name, signal=name, family=family, onset=T0 + 60 * at_min, **data)
@@ -41,8 +37,8 @@ def warn(service: str, at_min: float) -> Evidence:
 
 def test_a_dependency_that_changed_after_the_candidate_and_moved_at_once_is_a_later_rival() -> None:
     onset = T0 + 60 * 30
-    own = change("api", "dep-api", 0)
-    below = change("dir", "dep-dir", 25)
+    own = change_at("api", "dep-api", 0)
+    below = change_at("dir", "dep-dir", 25)
     shrank = anomaly("dir", "page_size", 25, family="traffic")
     found = later_change_below("api", {"api"}, EDGES, [own, below, shrank, anomaly("api", "err", 30)], onset)
     assert found is not None and found.id == below.id
@@ -51,22 +47,28 @@ def test_a_dependency_that_changed_after_the_candidate_and_moved_at_once_is_a_la
 def test_no_later_rival_when_the_dependency_changed_first_moved_long_before_or_the_candidate_never_changed() -> None:
     onset = T0 + 60 * 30
     shrank = anomaly("dir", "page_size", 25, family="traffic")
-    earlier = [change("api", "dep-api", 10), change("dir", "dep-dir", 5), shrank]
+    earlier = [change_at("api", "dep-api", 10), change_at("dir", "dep-dir", 5), shrank]
     assert later_change_below("api", {"api"}, EDGES, earlier, onset) is None
-    moved_before = [change("api", "dep-api", 0), change("dir", "dep-dir", 25), anomaly("dir", "page_size", 2)]
+    moved_before = [change_at("api", "dep-api", 0), change_at("dir", "dep-dir", 25), anomaly("dir", "page_size", 2)]
     assert later_change_below("api", {"api"}, EDGES, moved_before, onset) is None
-    no_own = [change("dir", "dep-dir", 25), shrank]
+    no_own = [change_at("dir", "dep-dir", 25), shrank]
     assert later_change_below("api", {"api"}, EDGES, no_own, onset) is None
-    together = [change("api", "dep-api", 0), change("dir", "dep-dir", 25), anomaly("dir", "page_size", 30)]
+    together = [change_at("api", "dep-api", 0), change_at("dir", "dep-dir", 25), anomaly("dir", "page_size", 30)]
     assert later_change_below("api", {"api"}, EDGES, together, onset) is None  # it moved with the candidate, not first
-    caller_changed = [change("api", "dep-api", 0), change("web", "dep-web", 25), anomaly("web", "x", 25, "traffic")]
+    caller_changed = [
+        change_at("api", "dep-api", 0),
+        change_at("web", "dep-web", 25),
+        anomaly("web", "x", 25, "traffic"),
+    ]
     assert later_change_below("api", {"api"}, EDGES, caller_changed, onset) is None
 
 
 def test_a_caller_warning_before_the_candidate_broke_is_in_trouble_unless_its_own_change_explains_it() -> None:
     onset = T0 + 60 * 40
     assert callers_in_trouble_earlier("api", {"api"}, EDGES, [warn("web", 5)], onset) == ["web"]
-    assert callers_in_trouble_earlier("api", {"api"}, EDGES, [warn("web", 5), change("web", "dep-web", 0)], onset) == []
+    assert (
+        callers_in_trouble_earlier("api", {"api"}, EDGES, [warn("web", 5), change_at("web", "dep-web", 0)], onset) == []
+    )
     assert callers_in_trouble_earlier("api", {"api"}, EDGES, [warn("web", 39)], onset) == []
     assert callers_in_trouble_earlier("api", {"api"}, EDGES, [anomaly("web", "rpm", 5, "traffic")], onset) == []
 
@@ -74,7 +76,7 @@ def test_a_caller_warning_before_the_candidate_broke_is_in_trouble_unless_its_ow
 def test_the_verifier_leaves_a_candidate_unsettled_when_a_later_change_below_it_moved_first() -> None:
     ticket = item(EvidenceKind.ticket, None, "t", symptom_services=["api"])
     topology = item(EvidenceKind.topology, None, "topo", edges=[e.model_dump() for e in EDGES])
-    own = change("api", "dep-api", 0)
+    own = change_at("api", "dep-api", 0)
     evidence = [ticket, topology, own, anomaly("api", "err", 30, ongoing=True), anomaly("web", "err", 31)]
     h = Hypothesis(
         id="h1-api",
@@ -86,7 +88,7 @@ def test_the_verifier_leaves_a_candidate_unsettled_when_a_later_change_below_it_
         supporting=[own.id],
     )
     assert judge(h, [h], evidence, threshold=0.7).status is VerdictStatus.confirmed
-    rival = [*evidence, change("dir", "dep-dir", 25), anomaly("dir", "page_size", 25, family="traffic")]
+    rival = [*evidence, change_at("dir", "dep-dir", 25), anomaly("dir", "page_size", 25, family="traffic")]
     verdict = judge(h, [h], rival, threshold=0.7)
     mechanism = next(c for c in verdict.checklist if c.item is CheckItem.mechanism)
     assert not mechanism.passed and "dep-dir" in mechanism.note
@@ -115,14 +117,14 @@ def test_a_consumer_doing_less_without_failing_is_explained_by_a_callee_that_cha
     fewer = anomaly("api", "items_per_run", 30, family="traffic")
     shrank = anomaly("dir", "page_size", 26, family="traffic")
     views = {
-        "api": _view("api", fewer, change("api", "dep-api", 0)),
-        "dir": _view("dir", shrank, change("dir", "d", 26)),
+        "api": _view("api", fewer, change_at("api", "dep-api", 0)),
+        "dir": _view("dir", shrank, change_at("dir", "d", 26)),
     }
     assert silent_callees({"api"}, views, {"api": {"dir"}}, 6 * 3600.0) == {"api": "dir"}
-    views["api"] = _view("api", fewer, change("api", "dep-api", 28))  # its own change came after the callee's
+    views["api"] = _view("api", fewer, change_at("api", "dep-api", 28))  # its own change came after the callee's
     assert silent_callees({"api"}, views, {"api": {"dir"}}, 6 * 3600.0) == {}
-    views["api"] = _view("api", fewer, change("api", "dep-api", 0))
-    views["dir"] = _view("dir", shrank, anomaly("dir", "errors", 26), change("dir", "d", 26))  # failing: not silent
+    views["api"] = _view("api", fewer, change_at("api", "dep-api", 0))
+    views["dir"] = _view("dir", shrank, anomaly("dir", "errors", 26), change_at("dir", "d", 26))  # failing: not silent
     assert silent_callees({"api"}, views, {"api": {"dir"}}, 6 * 3600.0) == {}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from synthetic import T0, item
+from synthetic import T0, change_at, item
 
 from agents.analysis.rivals import (
     blamed_change_late,
@@ -31,11 +31,6 @@ from graphs.contracts import (
 LEAD = 6 * 3600.0
 
 
-def change(service: str, ref: str, at_min: float, kind: str = "deploy", **data: Any) -> Evidence:
-    at = T0 + 60 * at_min
-    return item(EvidenceKind.change, service, ref, id=ref, signal=ref, change_kind=kind, onset=at, **data)
-
-
 def fault(service: str, name: str, at_min: float, family: str = "error", **data: Any) -> Evidence:
     data = {"fault": family != "retry", **data}
     return item(EvidenceKind.metric_anomaly, service, name, signal=name, family=family, onset=T0 + 60 * at_min, **data)
@@ -45,8 +40,8 @@ EDGES = [DependencyEdge(caller="web", callee="api"), DependencyEdge(caller="api"
 
 
 def test_a_commit_is_live_at_its_services_next_deploy_and_late_when_that_deploy_follows_the_trouble() -> None:
-    pr = change("api", "pr-7", 0, kind="pull_request")
-    deploy = change("api", "dep-api", 30)
+    pr = change_at("api", "pr-7", 0, kind="pull_request")
+    deploy = change_at("api", "dep-api", 30)
     evidence = [pr, deploy]
     assert effective_at(pr, evidence) == T0 + 1800
     assert blamed_change_late("pr-7", evidence, onset=T0 + 600) is pr
@@ -55,10 +50,10 @@ def test_a_commit_is_live_at_its_services_next_deploy_and_late_when_that_deploy_
 
 
 def test_a_change_below_a_candidate_without_a_live_change_of_its_own_is_a_rival() -> None:
-    below = change("db", "cfg-db", 0, kind="config")
+    below = change_at("db", "cfg-db", 0, kind="config")
     evidence = [below, fault("db", "latency", 1), fault("api", "errors", 2)]
     assert earlier_change_below("api", {"api"}, EDGES, evidence, T0 + 120, LEAD) is below
-    own = change("api", "dep-api", 1)
+    own = change_at("api", "dep-api", 1)
     assert earlier_change_below("api", {"api"}, EDGES, [*evidence, own], T0 + 120, LEAD) is None
     quiet = [below, fault("api", "errors", 2)]  # the dependency shows nothing: its change is not a rival
     assert earlier_change_below("api", {"api"}, EDGES, quiet, T0 + 120, LEAD) is None
@@ -72,7 +67,7 @@ def test_callers_retrying_before_the_candidate_broke_rule_it_out_unless_their_ow
         "web"
     ]
     assert callers_in_trouble_earlier("db", {"db"}, EDGES, [fault("api", "errors", 19.5)], onset) == []
-    explained = [fault("web", "errors", 0), change("web", "dep-web", 0)]
+    explained = [fault("web", "errors", 0), change_at("web", "dep-web", 0)]
     assert callers_in_trouble_earlier("db", {"db"}, EDGES, explained, onset) == []
     assert callers_in_trouble_earlier("db", {"db"}, EDGES, [fault("web", "errors", 0)], onset) == ["web"]
 
@@ -97,9 +92,9 @@ def test_trouble_over_before_the_ticket_failures_rules_out_unless_its_changes_na
         onset=T0 + 1800,
         samples=["order o_1 failed: No enum constant OrderStatus.PENDING_REVIEW"],
     )
-    restart = change("db", "cfg-db", -1, kind="config", title="rolling restart of brokers")
+    restart = change_at("db", "cfg-db", -1, kind="config", title="rolling restart of brokers")
     assert ended_before_ticket_failures({"db"}, [ended, carrier, restart]) == "api"
-    named = change("db", "dep-db", -1, title="add PENDING_REVIEW to the order status")
+    named = change_at("db", "dep-db", -1, title="add PENDING_REVIEW to the order status")
     assert ended_before_ticket_failures({"db"}, [ended, carrier, named]) is None
     ongoing = fault("db", "lag", 0, ongoing=True)
     assert ended_before_ticket_failures({"db"}, [ongoing, carrier, restart]) is None
@@ -112,12 +107,12 @@ def test_words_split_identifiers_and_drop_short_and_generic_ones() -> None:
 def test_the_verifier_keeps_a_candidate_unsettled_when_its_blamed_change_shipped_after_the_trouble() -> None:
     ticket = item(EvidenceKind.ticket, None, "t", symptom_services=["web"])
     topology = item(EvidenceKind.topology, None, "topo", edges=[e.model_dump() for e in EDGES])
-    pr = change("api", "pr-7", -30, kind="pull_request")
+    pr = change_at("api", "pr-7", -30, kind="pull_request")
     evidence = [
         ticket,
         topology,
         pr,
-        change("api", "dep-api", 20),
+        change_at("api", "dep-api", 20),
         fault("api", "errors", 0, ongoing=True),
         fault("web", "errors", 1, ongoing=True),
     ]
@@ -134,6 +129,6 @@ def test_the_verifier_keeps_a_candidate_unsettled_when_its_blamed_change_shipped
     timing = next(c for c in verdict.checklist if c.item is CheckItem.timing)
     assert not timing.passed and "after the trouble began" in timing.note
     assert verdict.status is VerdictStatus.declined and verdict.confidence <= UNSETTLED_CAP
-    on_time = [e for e in evidence if e.id != pr.id] + [change("api", "pr-7", -30, kind="pull_request")]
-    on_time = [e for e in on_time if e.data.get("id") != "dep-api"] + [change("api", "dep-api", -5)]
+    on_time = [e for e in evidence if e.id != pr.id] + [change_at("api", "pr-7", -30, kind="pull_request")]
+    on_time = [e for e in on_time if e.data.get("id") != "dep-api"] + [change_at("api", "dep-api", -5)]
     assert judge(h, [h], on_time, threshold=0.7).status is VerdictStatus.confirmed

@@ -2,64 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from synthetic import T0, item, log, metric, ticket
 
 from agents.analysis.change_attribution import distinctive_tokens, rank_ticket_candidates
 from agents.analysis.ranking import rank_candidates
-from graphs.contracts import Capability, DependencyEdge, Evidence, EvidenceKind
-
-T0 = 1_700_000_000.0
-
-
-def _ev(kind: EvidenceKind, service: str | None, key: str, score: float = 0.0, **data: Any) -> Evidence:
-    return Evidence(
-        id=Evidence.make_id(kind, service, key),
-        capability=Capability.provide_runtime_context,
-        interface="log-system",
-        provider="test",
-        kind=kind,
-        service=service,
-        summary=f"{service} {key}",
-        data=data,
-        score=score,
-    )
-
-
-def metric(service: str, name: str, onset_min: float, family: str, direction: int = 1, z: float = 20.0) -> Evidence:
-    return _ev(
-        EvidenceKind.metric_anomaly,
-        service,
-        name,
-        z,
-        detector="onset",
-        family=family,
-        metric=name,
-        signal=name,
-        direction=direction,
-        onset=T0 + 60 * onset_min,
-        fault=family != "traffic",
-    )
-
-
-def error_log(service: str, message: str, onset_min: float) -> Evidence:
-    return _ev(
-        EvidenceKind.log_pattern,
-        service,
-        message,
-        30.0,
-        detector="onset",
-        family="log_error",
-        fault=True,
-        error=True,
-        message=message,
-        signal=message,
-        onset=T0 + 60 * onset_min,
-    )
+from graphs.contracts import DependencyEdge, Evidence, EvidenceKind
 
 
 def change(service: str, change_id: str, kind: str, at_min: float, diff: str = "", ref: str = "") -> Evidence:
     signal = ref if kind in ("feature_flag", "config") else change_id
-    return _ev(
+    return item(
         EvidenceKind.change,
         service,
         change_id,
@@ -73,10 +25,6 @@ def change(service: str, change_id: str, kind: str, at_min: float, diff: str = "
     )
 
 
-def ticket(*services: str) -> Evidence:
-    return _ev(EvidenceKind.ticket, None, "T-1", symptom_services=list(services), services=list(services))
-
-
 EDGES = [DependencyEdge(caller="web", callee="api"), DependencyEdge(caller="api", callee="db")]
 
 
@@ -85,7 +33,7 @@ def test_the_symptom_is_followed_down_to_where_it_begins_and_the_change_there_is
         ticket("web"),
         metric("web", "error_rate_percent", 31, "error"),
         metric("api", "error_rate_percent", 30, "error"),
-        error_log("web", "checkout failed: api returned 500", 31),
+        log("web", "checkout failed: api returned 500", 31),
         metric("db", "requests_per_min", 5, "traffic"),  # busy is not broken
         change("api", "dep-api-1", "deploy", 29),
         change("web", "dep-web-1", "deploy", 30.5),  # the red herring: just before web's own onset
@@ -103,7 +51,7 @@ def test_a_change_whose_diff_names_the_error_outranks_an_unrelated_change_on_the
     evidence = [
         ticket("consumer"),
         metric("consumer", "error_rate_percent", 30, "error"),
-        error_log("consumer", "validation error for OrderCompleted: total_cents missing", 30),
+        log("consumer", "validation error for OrderCompleted: total_cents missing", 30),
         change("consumer", "flag:promo@1", "feature_flag", 29, ref="promo.double-points"),
         change("producer", "abc1234def", "commit", -600, diff="-    total_cents: int\n+    amount_minor: int"),
     ]
@@ -146,7 +94,7 @@ def test_chat_never_raises_a_score_on_its_own() -> None:
         metric("api", "error_rate_percent", 30, "error"),
         change("web", "dep-web-1", "deploy", 30.5),
     ]
-    chat = _ev(EvidenceKind.message, None, "m1", text="it is surely web's deploy dep-web-1, web is broken", onset=T0)
+    chat = item(EvidenceKind.message, None, "m1", text="it is surely web's deploy dep-web-1, web is broken", onset=T0)
     before = {c.service: c.score for c in rank_ticket_candidates(evidence, EDGES)}
     after = {c.service: c.score for c in rank_ticket_candidates([*evidence, chat], EDGES)}
     assert before == after

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request
-
-from memory.redis_server import free_port
+from local_app import serving
 
 
 class SlackStandIn:
@@ -44,14 +41,6 @@ class SlackStandIn:
 
 @contextmanager
 def running_standin() -> Iterator[tuple[SlackStandIn, str]]:
-    standin, port = SlackStandIn(), free_port()
-    server = uvicorn.Server(uvicorn.Config(standin.app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        yield standin, f"http://127.0.0.1:{port}/"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    standin = SlackStandIn()
+    with serving(standin.app) as url:
+        yield standin, f"{url}/"

@@ -11,7 +11,6 @@ import base64
 import itertools
 import json
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,16 +19,15 @@ from typing import Any
 import httpx
 import payloads
 import pytest
-import uvicorn
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from langgraph_sdk import get_client
+from local_app import serving
 from mcp.server.fastmcp.exceptions import ToolError
 from serving_stack import Stack, own_stack
 
 from api.auth.keys import hmac_sha256_hex
 from api.serve import REPO_ROOT, instance_env
-from memory.redis_server import free_port
 from tools.gateway.mcp_servers import load_mcp_servers
 from tools.gateway.routing import load_routing_table
 from tools.servers.jira_rest import build_jira_server, jira_client
@@ -113,17 +111,8 @@ def jira() -> Iterator[tuple[JiraStandIn, str]]:
 
 @contextmanager
 def running_jira(standin: JiraStandIn) -> Iterator[tuple[JiraStandIn, str]]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(standin.app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        yield standin, f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(standin.app) as url:
+        yield standin, url
 
 
 @pytest.fixture(scope="module")

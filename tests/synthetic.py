@@ -88,6 +88,11 @@ def change(service: str, change_id: str, kind: str, at_s: float, title: str = ""
     )
 
 
+def change_at(service: str, change_id: str, at_min: float, kind: str = "deploy", title: str = "") -> Evidence:
+    """A change `at_min` minutes after T0, a deploy unless `kind` says otherwise."""
+    return change(service, change_id, kind, T0 + 60 * at_min, title=title)
+
+
 def ticket(*services: str) -> Evidence:
     """The ticket, naming the services where the symptom shows."""
     return item(EvidenceKind.ticket, None, "T-1", symptom_services=list(services), services=list(services))
