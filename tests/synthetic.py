@@ -72,8 +72,11 @@ def log(service: str, message: str, at_min: float, level: str = "ERROR") -> Evid
     )
 
 
-def change(service: str, change_id: str, kind: str, at_s: float, title: str = "", diff: str = "") -> Evidence:
-    """A deploy, commit, PR, toggle or config change at epoch second `at_s`."""
+def change(
+    service: str, change_id: str, kind: str, at_s: float, title: str = "", diff: str = "", ref: str = ""
+) -> Evidence:
+    """A deploy, commit, PR, toggle or config change at epoch second `at_s`; a toggle or config change is known by
+    its key (`ref`) when one is given."""
     return item(
         EvidenceKind.change,
         service,
@@ -83,14 +86,16 @@ def change(service: str, change_id: str, kind: str, at_s: float, title: str = ""
         onset=at_s,
         diff=diff,
         title=title or f"{kind} {change_id}",
-        ref=change_id,
-        signal=change_id,
+        ref=ref or change_id,
+        signal=ref if ref and kind in ("feature_flag", "config") else change_id,
     )
 
 
-def change_at(service: str, change_id: str, at_min: float, kind: str = "deploy", title: str = "") -> Evidence:
+def change_at(
+    service: str, change_id: str, at_min: float, kind: str = "deploy", title: str = "", diff: str = "", ref: str = ""
+) -> Evidence:
     """A change `at_min` minutes after T0, a deploy unless `kind` says otherwise."""
-    return change(service, change_id, kind, T0 + 60 * at_min, title=title)
+    return change(service, change_id, kind, T0 + 60 * at_min, title=title, diff=diff, ref=ref)
 
 
 def ticket(*services: str) -> Evidence:

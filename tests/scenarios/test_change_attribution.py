@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-from synthetic import T0, item, log, metric, ticket
+from synthetic import T0, change_at, item, log, metric, ticket
 
 from agents.analysis.change_attribution import distinctive_tokens, rank_ticket_candidates
 from agents.analysis.ranking import rank_candidates
-from graphs.contracts import DependencyEdge, Evidence, EvidenceKind
-
-
-def change(service: str, change_id: str, kind: str, at_min: float, diff: str = "", ref: str = "") -> Evidence:
-    signal = ref if kind in ("feature_flag", "config") else change_id
-    return item(
-        EvidenceKind.change,
-        service,
-        change_id,
-        id=change_id,
-        change_kind=kind,
-        onset=T0 + 60 * at_min,
-        diff=diff,
-        ref=ref or change_id,
-        title=f"{kind} {change_id}",
-        signal=signal,
-    )
-
+from graphs.contracts import DependencyEdge, EvidenceKind
 
 EDGES = [DependencyEdge(caller="web", callee="api"), DependencyEdge(caller="api", callee="db")]
 
@@ -35,8 +18,8 @@ def test_the_symptom_is_followed_down_to_where_it_begins_and_the_change_there_is
         metric("api", "error_rate_percent", 30, "error"),
         log("web", "checkout failed: api returned 500", 31),
         metric("db", "requests_per_min", 5, "traffic"),  # busy is not broken
-        change("api", "dep-api-1", "deploy", 29),
-        change("web", "dep-web-1", "deploy", 30.5),  # the red herring: just before web's own onset
+        change_at("api", "dep-api-1", 29),
+        change_at("web", "dep-web-1", 30.5),  # the red herring: just before web's own onset
     ]
     ranked = rank_ticket_candidates(evidence, EDGES)
     assert ranked[0].service == "api"
@@ -52,8 +35,8 @@ def test_a_change_whose_diff_names_the_error_outranks_an_unrelated_change_on_the
         ticket("consumer"),
         metric("consumer", "error_rate_percent", 30, "error"),
         log("consumer", "validation error for OrderCompleted: total_cents missing", 30),
-        change("consumer", "flag:promo@1", "feature_flag", 29, ref="promo.double-points"),
-        change("producer", "abc1234def", "commit", -600, diff="-    total_cents: int\n+    amount_minor: int"),
+        change_at("consumer", "flag:promo@1", 29, "feature_flag", ref="promo.double-points"),
+        change_at("producer", "abc1234def", -600, "commit", diff="-    total_cents: int\n+    amount_minor: int"),
     ]
     ranked = rank_ticket_candidates(evidence, edges)
     assert [c.service for c in ranked[:2]] == ["producer", "consumer"]
@@ -67,7 +50,7 @@ def test_a_caller_that_drives_the_load_is_the_cause_not_the_overloaded_dependenc
         metric("menu", "error_rate_percent", 30, "error"),
         metric("menu", "requests_per_min", 30, "traffic"),
         metric("orders", "outbound_retries_per_min", 30, "retry"),
-        change("orders", "dep-orders-7", "deploy", -40),
+        change_at("orders", "dep-orders-7", -40),
     ]
     ranked = rank_ticket_candidates(evidence, edges)
     assert ranked[0].service == "orders"
@@ -92,7 +75,7 @@ def test_chat_never_raises_a_score_on_its_own() -> None:
         ticket("web"),
         metric("web", "error_rate_percent", 31, "error"),
         metric("api", "error_rate_percent", 30, "error"),
-        change("web", "dep-web-1", "deploy", 30.5),
+        change_at("web", "dep-web-1", 30.5),
     ]
     chat = item(EvidenceKind.message, None, "m1", text="it is surely web's deploy dep-web-1, web is broken", onset=T0)
     before = {c.service: c.score for c in rank_ticket_candidates(evidence, EDGES)}
@@ -101,13 +84,17 @@ def test_chat_never_raises_a_score_on_its_own() -> None:
 
 
 def test_a_deploy_on_a_quiet_service_is_listed_with_evidence_against_it() -> None:
-    evidence = [ticket("web"), metric("web", "error_rate_percent", 30, "error"), change("db", "dep-db-1", "deploy", 25)]
+    evidence = [
+        ticket("web"),
+        metric("web", "error_rate_percent", 30, "error"),
+        change_at("db", "dep-db-1", 25),
+    ]
     quiet = next(c for c in rank_ticket_candidates(evidence, EDGES) if c.service == "db")
     assert quiet.contradicting and quiet.score < 0.5
 
 
 def test_rank_candidates_takes_the_ticket_path_only_when_a_ticket_is_in_the_evidence() -> None:
-    evidence = [metric("api", "error_rate_percent", 30, "error"), change("api", "dep-api-1", "deploy", 29)]
+    evidence = [metric("api", "error_rate_percent", 30, "error"), change_at("api", "dep-api-1", 29)]
     with_ticket = rank_candidates([ticket("web"), *evidence], EDGES)
     assert with_ticket[0].service == "api" and with_ticket[0].pinpoint.ref == "dep-api-1"
     assert "frontier" in with_ticket[0].statement
