@@ -4,14 +4,13 @@ countdown that fails at zero, errors that begin at a surge rather than at a stra
 from __future__ import annotations
 
 import numpy as np
+from synthetic import T0, change_at, log, metric, ticket
 
 from agents.analysis.change_attribution import ServiceView, limit_changes, rank_ticket_candidates
 from agents.analysis.metric_kinds import is_countdown
 from agents.analysis.onsets import metric_onsets
 from agents.collector.ticket_runtime import errors_begin
 from graphs.contracts import DependencyEdge, MetricSeries
-
-from .test_change_attribution import T0, change, error_log, metric, ticket
 
 
 def test_a_change_that_cut_a_limit_is_linked_to_the_failures_that_come_when_load_fills_it() -> None:
@@ -24,14 +23,14 @@ def test_a_change_that_cut_a_limit_is_linked_to_the_failures_that_come_when_load
     limit.data["fault"] = False  # a lowered maximum is not trouble by itself
     evidence = [
         ticket("bff"),
-        change("app", "cfg-pool", "config", 0, ref="pool.max_size"),
+        change_at("app", "cfg-pool", 0, "config", ref="pool.max_size"),
         limit,
         metric("app", "requests_per_min", 15, "traffic"),
         metric("app", "pool_connections_pending", 28, "resource"),
         metric("app", "error_rate_percent", 30, "error"),
         metric("bff", "error_rate_percent", 31, "error"),
         metric("media", "error_rate_percent", 14, "error"),  # an unrelated callee in trouble earlier
-        error_log("app", "join failed: pool timeout waiting for a connection", 30),
+        log("app", "join failed: pool timeout waiting for a connection", 30),
     ]
     ranked = rank_ticket_candidates(evidence, edges)
     assert ranked[0].service == "app"
@@ -39,7 +38,7 @@ def test_a_change_that_cut_a_limit_is_linked_to_the_failures_that_come_when_load
 
 
 def test_a_change_is_linked_only_through_the_resource_it_moved() -> None:
-    cut = change("app", "cfg-pool", "config", 0, ref="pool.max_size")
+    cut = change_at("app", "cfg-pool", 0, "config", ref="pool.max_size")
     maximum = metric("app", "pool_connections_max", 0, "resource", direction=-1)
     maximum.data["fault"] = False
     pending = metric("app", "pool_connections_pending", 28, "resource")
@@ -47,7 +46,7 @@ def test_a_change_is_linked_only_through_the_resource_it_moved() -> None:
     unrelated.data["fault"] = False
     assert limit_changes(ServiceView("app", anomalies=[maximum, pending], changes=[cut])) == [cut]
     assert limit_changes(ServiceView("app", anomalies=[unrelated, pending], changes=[cut])) == []
-    late = change("app", "cfg-late", "config", 27, ref="pool.max_size")  # moved it as the failures began
+    late = change_at("app", "cfg-late", 27, "config", ref="pool.max_size")  # moved it as the failures began
     assert (
         limit_changes(
             ServiceView(
