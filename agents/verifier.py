@@ -10,14 +10,18 @@ from langchain_core.runnables import RunnableConfig
 from agents.analysis.change_attribution import DEPLOY_KINDS, DRIVEN_LEAD_S, is_ticket_evidence, shared_host_edges
 from agents.analysis.rivals import (
     blamed_change_late,
+    blamed_elsewhere,
     callers_in_trouble_earlier,
     clean_trail_above,
     contested_driven,
     earlier_change_below,
     ended_before_ticket_failures,
     later_change_below,
+    louder_caller,
+    outlived_by_ticket,
     reachable,
     recovered_before_dependants,
+    served_cleanly,
     untraced_to_ticket,
 )
 from agents.hypothesis import topology
@@ -201,8 +205,16 @@ def _rival_explanation(
         return f"callers in trouble before {h.service}: {', '.join(early[:3])}"
     if (contested := contested_driven(h.service, scope, edges, evidence)) is not None:
         return f"{contested[0]}'s trouble is explained as well by {contested[1]} below it"
+    if (louder := louder_caller(h.service, scope, edges, evidence)) is not None:
+        return f"{louder[0]}'s load rose with {louder[1]}'s own traffic, while {h.service}'s did not move"
     if (carrier := ended_before_ticket_failures(scope, evidence)) is not None:
         return f"its trouble ended before {carrier} failed on the ticket's identifiers"
+    if (last := outlived_by_ticket(scope, evidence)) is not None:
+        return f"the ticket's requests were still failing at {last}, long after {h.service}'s trouble had ended"
+    if (accused := blamed_elsewhere(scope, edges, evidence)) is not None:
+        return f"the ticket's failing lines blame {accused}, not {h.service} or anything below it"
+    if (clean := served_cleanly(h.service, edges, evidence, onset)) is not None:
+        return f"{h.service} handled the ticket's identifiers without a fault at {clean}, during its trouble"
     if (clean := clean_trail_above(scope, edges, evidence)) is not None:
         return f"the ticket's requests went through {clean}, above it, without an error"
     return None

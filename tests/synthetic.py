@@ -103,8 +103,16 @@ def ticket(*services: str) -> Evidence:
     return item(EvidenceKind.ticket, None, "T-1", symptom_services=list(services), services=list(services))
 
 
-def trail(service: str, error_lines: int, at_min: float = 30) -> Evidence:
-    """The ticket's identifiers found in `service`'s logs at `at_min`, `error_lines` of those lines errors."""
+def trail(
+    service: str,
+    error_lines: int,
+    at_min: float = 30,
+    last_min: float | None = None,
+    samples: list[str] | None = None,
+    warning_lines: int = 0,
+) -> Evidence:
+    """The ticket's identifiers found in `service`'s logs from `at_min` to `last_min`, `error_lines` of those lines
+    errors and `warning_lines` warnings, `samples` what they said."""
     return item(
         EvidenceKind.log_pattern,
         service,
@@ -112,9 +120,12 @@ def trail(service: str, error_lines: int, at_min: float = 30) -> Evidence:
         detector="identifier",
         family="identifier",
         identifiers=["tx_1"],
-        lines=2,
+        lines=max(2, error_lines),
         error_lines=error_lines,
+        warning_lines=warning_lines,
         onset=T0 + 60 * at_min,
+        last=T0 + 60 * (at_min if last_min is None else last_min),
+        samples=samples or [],
     )
 
 

@@ -18,8 +18,15 @@ from agents.analysis.expiry import countdowns, expired_credentials, rejected_by_
 from agents.analysis.libraries import bump_evidence_ids, implicated_libraries
 from agents.analysis.metric_kinds import FAILURE_FAMILIES, is_exhaustible, metric_family
 from agents.analysis.models import Candidate
-from agents.analysis.rivals import effective_at, ended_before_ticket_failures, reachable, untraced_to_ticket
+from agents.analysis.rivals import (
+    effective_at,
+    ended_before_ticket_failures,
+    outlived_by_ticket,
+    reachable,
+    untraced_to_ticket,
+)
 from agents.analysis.silent import silent_callees
+from agents.analysis.ticket_lines import blamed, first_named
 from graphs.contracts import DependencyEdge, Evidence, EvidenceKind, FaultType, Pinpoint
 
 ONSET_TOLERANCE_S = 120.0  # a callee may show trouble this much after its caller and still explain it
@@ -50,6 +57,7 @@ BONUS = {
     "prompt_change": 0.2,
     "linked_change": 0.8,
     "named_by_callers": 0.2,
+    "accused_by_ticket": 0.3,
     "ticket_ids": 0.2,
     "earliest": 0.3,
     "leak": 0.3,
@@ -57,6 +65,12 @@ BONUS = {
 }
 TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[.\-/][A-Za-z0-9_]+)*")
 MIN_TOKEN = 6
+# roles whose own errors are not the symptom (explained below them, or beside the ticket's path): a change naming them
+# explains those errors, not the ticket's
+OWN_ERRORS_EXPLAINED = ("chain", "bystander")
+# roles whose trouble the graph walk traced to another service (what drove, amplified or starved it, or what its
+# change drove): the callers that blame it name where the failure showed
+ELSEWHERE = ("victim", "busy", "driver")
 FAILING = FAILURE_FAMILIES | {"log_error", "error_origin"}
 DEPLOY_KINDS = {"deploy", "feature_flag", "config"}
 CHANGE_FAULTS = {"feature_flag": FaultType.feature_flag, "config": FaultType.config_change}
@@ -200,7 +214,9 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
             if ROLE.get(roles.get(consumer, "bystander"), 0.0) <= ROLE["frontier"]:
                 roles[consumer] = "consumer"
     linked = {
-        name: _linked_changes(view, _error_tokens(evidence, views, name) if roles.get(name) == "chain" else tokens)
+        name: _linked_changes(
+            view, _error_tokens(evidence, views, name) if roles.get(name) in OWN_ERRORS_EXPLAINED else tokens
+        )
         + limit_changes(view)
         for name, view in views.items()
     }
@@ -218,6 +234,7 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
         if name not in roles and view.changes:
             roles[name] = "quiet_change"
     named = _named_by_callers(evidence, views)
+    accused = blamed(evidence)
     token_onsets = _error_token_onsets(evidence)
     scores: dict[str, float] = {}
     notes: dict[str, list[str]] = defaultdict(list)
@@ -250,6 +267,9 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
         if "named_by_callers" in bonuses and name in named and view.faults:
             score += BONUS["named_by_callers"]
             notes[name].append("callers' errors name it")
+        if "accused_by_ticket" in bonuses and name in accused and role not in ELSEWHERE:
+            score += BONUS["accused_by_ticket"]
+            notes[name].append("the ticket's failing lines blame it")
         if "ticket_ids" in bonuses and any(t.data.get("error_lines") for t in view.trail) and view.faults:
             score += BONUS["ticket_ids"]
             notes[name].append("the ticket's ids appear in its errors")
@@ -263,6 +283,9 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
         elif ended_before_ticket_failures(reach, evidence) is not None:
             scores[name] *= UNTRACED_FACTOR
             notes[name].append("its trouble was over before the ticket's requests failed")
+        elif outlived_by_ticket(reach, evidence) is not None:
+            scores[name] *= UNTRACED_FACTOR
+            notes[name].append("the ticket's requests went on failing long after its trouble ended")
     candidates = [
         _candidate(name, scores[name], roles[name], views, linked[name], drivers, amplifiers, callees, symptom_start)
         for name in scores
@@ -487,7 +510,8 @@ def _drivers(
     frontier: set[str], chain: list[str], views: dict[str, ServiceView], callers: dict[str, set[str]]
 ) -> dict[str, str]:
     """A frontier only busy (no errors, no latency) at its onset right after a caller changed: the caller drove it.
-    The caller is a direct one in the chain, or the highest service the extra load came through."""
+    The caller is a direct one in the chain, or the highest service the extra load came through; not a changed caller
+    whose traffic stayed put while another caller's rose with the load."""
     found: dict[str, str] = {}
     for service in sorted(frontier):
         view = views[service]
@@ -495,12 +519,19 @@ def _drivers(
         if view.failing or onset is None or _timed_changes(view, onset):
             continue
         direct = [c for c in sorted(callers.get(service, ())) if c in chain and _changed_before(views[c], onset)]
+        louder = [c for c in sorted(callers.get(service, ())) if c in views and _load_rose_at(views[c], onset)]
+        if louder and not set(louder) & set(direct):
+            direct = []
         for caller in direct:
             found[caller] = service
         sources = [s for s in _load_sources(service, views, callers) if _changed_before(views[s], onset)]
         if sources and not direct:
             found[sources[-1]] = service  # the highest: the others only passed the load on
     return found
+
+
+def _load_rose_at(view: ServiceView, onset: float) -> bool:
+    return any(abs(_start(a) - onset) <= ONSET_TOLERANCE_S for a in view.load_moves(1))
 
 
 def _changed_before(view: ServiceView, onset: float) -> bool:
@@ -628,19 +659,12 @@ def _resource_stem(item: Evidence) -> str:
 
 def _named_by_callers(evidence: list[Evidence], views: dict[str, ServiceView]) -> set[str]:
     """Services that other services' error messages name first (`payments-api returned 500`, `cart-cache-1:6379`)."""
-    named: set[str] = set()
-    for item in evidence:
-        if item.kind is not EvidenceKind.log_pattern or not item.data.get("error"):
-            continue
-        message = str(item.data.get("message", "")).lower()
-        positions = {}
-        for name in views:
-            found = re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w])", message)
-            if name != item.service and found:
-                positions[name] = found.start()
-        if positions:  # the first name is who failed; later ones are context ("falling back to carts-db")
-            named.add(min(positions, key=lambda n: positions[n]))
-    return named
+    messages = [
+        (str(item.data.get("message", "")), item.service)
+        for item in evidence
+        if item.kind is EvidenceKind.log_pattern and item.data.get("error")
+    ]
+    return {name for message, speaker in messages if (name := first_named(message, set(views), speaker)) is not None}
 
 
 def _slug(text: str) -> str:

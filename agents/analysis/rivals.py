@@ -8,17 +8,21 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from agents.analysis.ticket_lines import blamed, carriers, last_failure, service_names
+from agents.analysis.ticket_lines import trail as trail_of
 from graphs.contracts import DependencyEdge, Evidence, EvidenceKind
 
 ANOMALY_KINDS = {EvidenceKind.metric_anomaly, EvidenceKind.log_pattern, EvidenceKind.trace_anomaly}
 CODE_KINDS = {"commit", "pull_request"}  # live only once a deploy ships them
 RIVAL_CHANGE_KINDS = {"deploy", "config", "feature_flag"}
 FAILING_FAMILIES = {"error", "latency", "availability", "log_error", "error_origin"}
+LOAD_FAMILIES = {"traffic", "resource"}  # more work arriving: requests, connections, usage
 TROUBLE_FAMILIES = {"retry"}  # not a fault by itself, but a caller retrying is a caller in trouble
 WARNING_FAMILIES = {"log_warn"}  # a caller already warning about its answers is in trouble unless its change did it
 TOLERANCE_S = 90.0
 ORIGIN = "error_origin"  # a trace anomaly whose errors start in the service itself
 OWN_CHANGE_S = 15 * 60.0  # a change this shortly before a service's trouble explains it on its own
+OUTLIVED_S = 10 * 60.0  # the ticket's requests failing this long after a candidate's trouble ended outlived it
 STOP_WORDS = {"error", "errors", "failed", "failure", "exception", "java", "lang", "request", "service", "update"}
 
 
@@ -150,12 +154,7 @@ def words(text: str) -> set[str]:
 def name_words(evidence: list[Evidence]) -> set[str]:
     """The words of the services' names (those with evidence and those in the topology): an error naming a service
     shares them with every change of that service."""
-    names = {str(e.service) for e in evidence if e.service}
-    for e in evidence:
-        for edge in e.data.get("edges") or []:
-            if isinstance(edge, dict):
-                names |= {str(edge.get("caller", "")), str(edge.get("callee", ""))}
-    return words(" ".join(names))
+    return words(" ".join(service_names(evidence)))
 
 
 def ended_before_ticket_failures(scope: set[str], evidence: list[Evidence]) -> str | None:
@@ -190,6 +189,48 @@ def ended_before_ticket_failures(scope: set[str], evidence: list[Evidence]) -> s
     return None if words(changes) & said else str(first.service)
 
 
+def outlived_by_ticket(scope: set[str], evidence: list[Evidence]) -> str | None:
+    """When the ticket's requests last failed (a clock time), if that was well after all the candidate's trouble had
+    ended and none of its changes shares a word with what the ticket and its failing lines say: a cause gone quiet
+    cannot explain failures that went on without it (bad data a finished migration left names what it touched)."""
+    faults = [e for e in evidence if e.kind in ANOMALY_KINDS and e.service in scope and e.data.get("fault") is True]
+    if not faults or any(e.data.get("ongoing") or not isinstance(e.data.get("end"), int | float) for e in faults):
+        return None
+    last = last_failure(evidence)
+    if last is None or last <= max(float(e.data["end"]) for e in faults) + OUTLIVED_S:
+        return None
+    said = " ".join(
+        [
+            *(
+                f"{e.data.get('title', '')} {e.data.get('description', '')}"
+                for e in evidence
+                if e.kind is EvidenceKind.ticket
+            ),
+            *(str(x) for e in carriers(evidence) for x in e.data.get("samples") or []),
+        ]
+    )
+    changes = " ".join(
+        f"{e.summary} {e.data.get('title', '')} {e.data.get('diff', '')}"
+        for e in evidence
+        if e.kind is EvidenceKind.change and e.service in scope
+    )
+    if words(changes) & (words(said) - name_words(evidence)):
+        return None
+    return datetime.fromtimestamp(last, UTC).strftime("%H:%M UTC")
+
+
+def blamed_elsewhere(scope: set[str], edges: list[DependencyEdge], evidence: list[Evidence]) -> str | None:
+    """The services the ticket's failing lines blame, with the timeline bearing it out, when none of them is the
+    candidate, below it or depending on it: those lines point elsewhere. None when they blame nobody, or the
+    candidate's side."""
+    callees = adjacency(edges)[0]
+    related = scope | reachable(scope, callees)
+    accused = blamed(evidence)
+    if not accused or any(name in related or scope & reachable([name], callees) for name in accused):
+        return None
+    return ", ".join(sorted(accused))
+
+
 def contested_driven(
     service: str, scope: set[str], edges: list[DependencyEdge], evidence: list[Evidence]
 ) -> tuple[str, str] | None:
@@ -204,6 +245,55 @@ def contested_driven(
             if dep in origins and origins[dep] <= faults[member] + TOLERANCE_S:
                 return member, dep
     return None
+
+
+def louder_caller(
+    service: str, scope: set[str], edges: list[DependencyEdge], evidence: list[Evidence]
+) -> tuple[str, str] | None:
+    """A callee counted as driven by the candidate's change whose load rose in the same minutes as another caller's
+    own traffic, while the candidate's traffic did not move: that caller drove it. Returns (callee, caller)."""
+    rises = _first(
+        e
+        for e in evidence
+        if e.kind is EvidenceKind.metric_anomaly
+        and e.data.get("family") in LOAD_FAMILIES
+        and int(e.data.get("direction") or 0) > 0
+    )
+    if _first(
+        e
+        for e in evidence
+        if e.service == service and e.data.get("family") == "traffic" and int(e.data.get("direction") or 0) > 0
+    ):
+        return None  # the candidate sent more work itself: its drive stands on its own traffic
+    callers = adjacency(edges)[1]
+    for member in sorted(scope - {service}):
+        if member not in rises:
+            continue
+        for caller in sorted(callers.get(member, set()) - scope):
+            if caller in rises and abs(rises[caller] - rises[member]) <= TOLERANCE_S:
+                return member, caller
+    return None
+
+
+def served_cleanly(service: str, edges: list[DependencyEdge], evidence: list[Evidence], onset: float) -> str | None:
+    """When (a clock time) the candidate logged the ticket's identifiers with neither an error nor a warning, after its
+    trouble began, while services that do not depend on it logged them in errors: it handled the ticket's requests,
+    or entities, without fault, and their failures lie elsewhere."""
+    items = trail_of(evidence)
+    failing = [e for e in items if int(e.data.get("error_lines") or 0) > 0 and e.service != service]
+    if not failing or any(service in dependencies(str(e.service), edges) for e in failing):
+        return None
+    clean = [
+        float(e.data["last"])
+        for e in items
+        if e.service == service
+        and "warning_lines" in e.data
+        and not int(e.data.get("error_lines") or 0)
+        and not int(e.data.get("warning_lines") or 0)
+        and isinstance(e.data.get("last"), int | float)
+        and float(e.data["last"]) >= onset
+    ]
+    return datetime.fromtimestamp(max(clean), UTC).strftime("%H:%M UTC") if clean else None
 
 
 def _first(anomalies: Iterable[Evidence]) -> dict[str, float]:

@@ -205,6 +205,7 @@ def errors_begin(times: list[float]) -> float | None:
 
 def _trail_evidence(service: str, hits: list[tuple[str, LogLine]], result: ToolResult, window: TimeWindow) -> Evidence:
     errors = [line for _, line in hits if line.level.upper() in ("ERROR", "FATAL", "CRITICAL")]
+    warnings = [line for _, line in hits if line.level.upper() in ("WARN", "WARNING")]
     found = sorted({identifier for identifier, _ in hits})
     sample = (errors or [line for _, line in hits])[0]
     return from_result(
@@ -222,8 +223,10 @@ def _trail_evidence(service: str, hits: list[tuple[str, LogLine]], result: ToolR
             "identifiers": found,
             "lines": len(hits),
             "error_lines": len(errors),
+            "warning_lines": len(warnings),
             "samples": [line.message[:300] for line in (errors or [h for _, h in hits])[:3]],
             "onset": min(line.timestamp for _, line in hits),
+            "last": max(line.timestamp for line in errors or [line for _, line in hits]),  # errors if any, else all
             "signal": "ticket identifiers",
         },
     )

@@ -1,0 +1,92 @@
+"""What the log lines carrying the ticket's identifiers say: when its requests last failed, and whom they blame."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from graphs.contracts import Evidence, EvidenceKind
+
+TOLERANCE_S = 120.0  # the accused's trouble may begin this much after its accuser's and still be borne out
+
+
+def trail(evidence: list[Evidence]) -> list[Evidence]:
+    """One item per service that logged the ticket's identifiers."""
+    return [e for e in evidence if e.kind is EvidenceKind.log_pattern and e.data.get("detector") == "identifier"]
+
+
+def carriers(evidence: list[Evidence]) -> list[Evidence]:
+    """The trail items with errors; when none has any, the whole trail (then the ticket's failures log no error)."""
+    items = trail(evidence)
+    return [e for e in items if int(e.data.get("error_lines") or 0) > 0] or items
+
+
+def last_failure(evidence: list[Evidence]) -> float | None:
+    """The latest line of the ticket's failing requests."""
+    times = [float(e.data["last"]) for e in carriers(evidence) if isinstance(e.data.get("last"), int | float)]
+    return max(times) if times else None
+
+
+def service_names(evidence: list[Evidence]) -> set[str]:
+    """Every service the evidence knows: those with evidence and those in the topology."""
+    names = {str(e.service) for e in evidence if e.service}
+    for e in evidence:
+        for edge in e.data.get("edges") or []:
+            if isinstance(edge, dict):
+                names |= {str(edge.get("caller", "")), str(edge.get("callee", ""))}
+    return names - {""}
+
+
+def first_named(message: str, names: set[str], speaker: str | None = None) -> str | None:
+    """The service a message names first, other than the one that logged it: who failed, in `payments-api returned
+    500`; later names are context (`falling back to carts-db`)."""
+    lowered = message.lower()
+    positions: dict[str, int] = {}
+    for name in names:
+        found = re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w])", lowered)
+        if name != speaker and found:
+            positions[name] = found.start()
+    return min(positions, key=lambda n: (positions[n], n)) if positions else None
+
+
+def accusations(evidence: list[Evidence]) -> dict[tuple[str, str], int]:
+    """(accused, accuser) -> how many of the ticket's error lines (the samples kept) that the accuser logged name
+    the accused first."""
+    names = service_names(evidence)
+    counted: dict[tuple[str, str], int] = defaultdict(int)
+    for item in trail(evidence):
+        if not int(item.data.get("error_lines") or 0):
+            continue
+        for sample in item.data.get("samples") or []:
+            if (accused := first_named(str(sample), names, item.service)) is not None:
+                counted[(accused, str(item.service))] += 1
+    return dict(counted)
+
+
+def blamed(evidence: list[Evidence]) -> set[str]:
+    """The services the ticket's error lines blame most, among those whose trouble began no later than the trouble of
+    the service blaming them: a name the timeline bears out. One named only after its accuser was already failing
+    is where the failure showed (a URL in a local error), not where it began."""
+    began = _trouble_onsets(evidence)
+    counted: dict[str, int] = defaultdict(int)
+    for (accused, accuser), lines in accusations(evidence).items():
+        since = began.get(accuser, began.get(f"{accuser}:any"))
+        if accused in began and (since is None or began[accused] <= since + TOLERANCE_S):
+            counted[accused] += lines
+    most = max(counted.values(), default=0)
+    return {name for name, lines in counted.items() if lines == most}
+
+
+def _trouble_onsets(evidence: list[Evidence]) -> dict[str, float]:
+    """Per service, when its largest fault began (`name`), and when anything of it moved (`name:any`)."""
+    onsets: dict[str, float] = {}
+    for e in evidence:
+        if e.data.get("detector") != "onset" or not e.service or not isinstance(e.data.get("onset"), int | float):
+            continue
+        keys = [f"{e.service}:any"] + ([str(e.service)] if e.data.get("fault") else [])
+        for key in keys:
+            at = float(e.data["onset"])
+            if key == e.service and isinstance(e.data.get("major_onset"), int | float):
+                at = float(e.data["major_onset"])
+            onsets[key] = min(onsets.get(key, at), at)
+    return onsets
