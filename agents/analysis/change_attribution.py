@@ -26,7 +26,7 @@ from agents.analysis.rivals import (
     untraced_to_ticket,
 )
 from agents.analysis.silent import silent_callees
-from agents.analysis.ticket_lines import blamed, first_named
+from agents.analysis.ticket_lines import blamed, carriers, first_named
 from graphs.contracts import DependencyEdge, Evidence, EvidenceKind, FaultType, Pinpoint
 
 ONSET_TOLERANCE_S = 120.0  # a callee may show trouble this much after its caller and still explain it
@@ -65,8 +65,8 @@ BONUS = {
 }
 TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[.\-/][A-Za-z0-9_]+)*")
 MIN_TOKEN = 6
-# roles whose own errors are not the symptom (explained below them, or beside the ticket's path): a change naming them
-# explains those errors, not the ticket's
+# roles whose own errors are not the symptom (explained below them, or beside the symptom's chain): a change naming
+# them explains those errors, not the ticket's
 OWN_ERRORS_EXPLAINED = ("chain", "bystander")
 # roles whose trouble the graph walk traced to another service (what drove, amplified or starved it, or what its
 # change drove): the callers that blame it name where the failure showed
@@ -185,6 +185,8 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
         roles[amplifier] = "amplifier"
         if roles.get(target) == "frontier":
             roles[target] = "victim"
+    for below in _stormed(amplifiers, roles, views, callees):
+        roles[below] = "busy"  # loaded by the storm above it, not where the trouble began
     drivers = _drivers(frontier, chain, views, callers)
     for driver, driven in drivers.items():
         roles[driver] = "driver"
@@ -213,9 +215,13 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
         for consumer in consumers:
             if ROLE.get(roles.get(consumer, "bystander"), 0.0) <= ROLE["frontier"]:
                 roles[consumer] = "consumer"
+    failing_path = _failing_path(evidence, callees)
     linked = {
         name: _linked_changes(
-            view, _error_tokens(evidence, views, name) if roles.get(name) in OWN_ERRORS_EXPLAINED else tokens
+            view,
+            _error_tokens(evidence, views, name)
+            if roles.get(name) in OWN_ERRORS_EXPLAINED or (failing_path and name not in failing_path)
+            else tokens,
         )
         + limit_changes(view)
         for name, view in views.items()
@@ -314,6 +320,13 @@ def _views(evidence: list[Evidence], edges: list[DependencyEdge]) -> dict[str, S
         elif detector == "identifier":
             view.trail.append(item)
     return views
+
+
+def _failing_path(evidence: list[Evidence], callees: dict[str, set[str]]) -> set[str]:
+    """The services that logged the ticket's identifiers (in errors, when any did) and all they call: where its
+    failing requests went. A change off that path that names only its own service's errors explains those."""
+    logged = {str(e.service) for e in carriers(evidence) if e.service}
+    return logged | reachable(logged, callees)
 
 
 def _graph(edges: list[DependencyEdge]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
@@ -478,7 +491,7 @@ def _amplifiers(chain: list[str], views: dict[str, ServiceView], callers: dict[s
     found: dict[str, str] = {}
     for target in chain:
         view = views[target]
-        surges = [a for a in view.anomalies if a.data.get("family") == "traffic" and a.data.get("direction", 0) > 0]
+        surges = view.load_moves(1)  # more requests, or more connections held: a storm shows either way
         if not surges:
             continue
         onset = min(a.data["onset"] for a in surges)
@@ -503,6 +516,23 @@ def _amplifiers(chain: list[str], views: dict[str, ServiceView], callers: dict[s
             )
             if named or retrying or calling:
                 found[caller] = target
+    return found
+
+
+def _stormed(
+    amplifiers: dict[str, str], roles: dict[str, str], views: dict[str, ServiceView], callees: dict[str, set[str]]
+) -> list[str]:
+    """Frontiers below an amplified service whose trouble began no earlier than the amplifier's: the storm's load
+    reached them. One already failing before the retries began triggered them, and stays a frontier."""
+    found = []
+    for amplifier, target in amplifiers.items():
+        began = views[amplifier].onset
+        if began is None:
+            continue
+        for below in sorted(reachable([target], callees) - {target, amplifier}):
+            onset = views[below].fault_onset if below in views else None
+            if roles.get(below) == "frontier" and onset is not None and onset >= began - ONSET_TOLERANCE_S:
+                found.append(below)
     return found
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # Checked in this order: the first family whose words appear in the name wins.
 FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("retry", ("retr", "outbound", "per_request", "fetches")),
+    ("retry", ("retr", "outbound", "per_request", "fetches", "attempt")),
     ("availability", ("_up_", "available", "healthy", "hit_ratio")),
     (
         "error",

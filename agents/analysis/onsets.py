@@ -181,6 +181,7 @@ def log_onsets(lines: list[LogLine], start: float, step: float = 60.0) -> list[d
     index = TemplateIndex()
     buckets: dict[tuple[str, str], Counter[int]] = defaultdict(Counter)
     sample: dict[tuple[str, str], LogLine] = {}
+    seen_last: dict[tuple[str, str], float] = {}
     last = 0
     for line in lines:
         if line.level.upper() not in LOG_LEVELS:
@@ -189,6 +190,7 @@ def log_onsets(lines: list[LogLine], start: float, step: float = 60.0) -> list[d
         minute = int((line.timestamp - start) // step)
         buckets[key][minute] += 1
         sample.setdefault(key, line)
+        seen_last[key] = max(seen_last.get(key, line.timestamp), line.timestamp)
         last = max(last, minute)
     rows = []
     for (service, template), counts in buckets.items():
@@ -210,6 +212,7 @@ def log_onsets(lines: list[LogLine], start: float, step: float = 60.0) -> list[d
                 "template": template,
                 "level": level,
                 "onset": found[0],
+                "last_seen": seen_last[(service, template)],
                 "z": round(found[1] * LOG_LEVELS[level], 3),
                 "lines": int(sum(series)),
                 "message": sample[(service, template)].message[:300],

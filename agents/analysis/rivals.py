@@ -190,25 +190,21 @@ def ended_before_ticket_failures(scope: set[str], evidence: list[Evidence]) -> s
 
 
 def outlived_by_ticket(scope: set[str], evidence: list[Evidence]) -> str | None:
-    """When the ticket's requests last failed (a clock time), if that was well after all the candidate's trouble had
-    ended and none of its changes shares a word with what the ticket and its failing lines say: a cause gone quiet
-    cannot explain failures that went on without it (bad data a finished migration left names what it touched)."""
-    faults = [e for e in evidence if e.kind in ANOMALY_KINDS and e.service in scope and e.data.get("fault") is True]
-    if not faults or any(e.data.get("ongoing") or not isinstance(e.data.get("end"), int | float) for e in faults):
-        return None
+    """When the ticket's requests last failed (a clock time), if that was well after all the candidate's faults and
+    metric departures had ended (a shifted behaviour still on a dashboard counts, warnings that keep coming do not)
+    and none of its changes shares a word with the ticket's failing lines: a cause gone quiet cannot explain failures
+    that went on without it (bad data a finished migration left names what it touched)."""
+    ends = [
+        _ended(e)
+        for e in evidence
+        if e.kind in ANOMALY_KINDS
+        and e.service in scope
+        and (e.data.get("fault") is True or e.kind is EvidenceKind.metric_anomaly)
+    ]
     last = last_failure(evidence)
-    if last is None or last <= max(float(e.data["end"]) for e in faults) + OUTLIVED_S:
+    if not ends or None in ends or last is None or last <= max(e for e in ends if e is not None) + OUTLIVED_S:
         return None
-    said = " ".join(
-        [
-            *(
-                f"{e.data.get('title', '')} {e.data.get('description', '')}"
-                for e in evidence
-                if e.kind is EvidenceKind.ticket
-            ),
-            *(str(x) for e in carriers(evidence) for x in e.data.get("samples") or []),
-        ]
-    )
+    said = " ".join(str(x) for e in carriers(evidence) for x in e.data.get("samples") or [])
     changes = " ".join(
         f"{e.summary} {e.data.get('title', '')} {e.data.get('diff', '')}"
         for e in evidence
@@ -217,6 +213,17 @@ def outlived_by_ticket(scope: set[str], evidence: list[Evidence]) -> str | None:
     if words(changes) & (words(said) - name_words(evidence)):
         return None
     return datetime.fromtimestamp(last, UTC).strftime("%H:%M UTC")
+
+
+def _ended(anomaly: Evidence) -> float | None:
+    """When an anomaly was over: a metric's end once it came back, a log template's or a trace's last error; None
+    while it goes on or when nothing says."""
+    if anomaly.data.get("ongoing"):
+        return None
+    for key in ("end", "last_seen"):
+        if isinstance(at := anomaly.data.get(key), int | float):
+            return float(at)
+    return None
 
 
 def blamed_elsewhere(scope: set[str], edges: list[DependencyEdge], evidence: list[Evidence]) -> str | None:
@@ -277,11 +284,12 @@ def louder_caller(
 
 def served_cleanly(service: str, edges: list[DependencyEdge], evidence: list[Evidence], onset: float) -> str | None:
     """When (a clock time) the candidate logged the ticket's identifiers with neither an error nor a warning, after its
-    trouble began, while services that do not depend on it logged them in errors: it handled the ticket's requests,
-    or entities, without fault, and their failures lie elsewhere."""
+    trouble began, while services neither above nor below it logged them in errors: it handled the ticket's
+    requests, or entities, without fault, and their failures lie elsewhere."""
     items = trail_of(evidence)
-    failing = [e for e in items if int(e.data.get("error_lines") or 0) > 0 and e.service != service]
-    if not failing or any(service in dependencies(str(e.service), edges) for e in failing):
+    failing = {str(e.service) for e in items if int(e.data.get("error_lines") or 0) > 0 and e.service != service}
+    below = dependencies(service, edges)  # a caller sending them its work may well log cleanly
+    if not failing or failing & below or any(service in dependencies(name, edges) for name in failing):
         return None
     clean = [
         float(e.data["last"])

@@ -9,6 +9,7 @@ from synthetic import T0, change, log, ticket
 from synthetic import metric as departed
 
 from agents.analysis.change_attribution import rank_ticket_candidates
+from agents.analysis.metric_kinds import metric_family
 from graphs.contracts import DependencyEdge, Evidence, FaultType
 
 
@@ -81,3 +82,21 @@ def test_retries_whose_main_rise_is_far_from_the_surge_are_no_storm() -> None:
         for e in evidence
     ]
     assert rank_ticket_candidates(far, edges)[0].fault_type is not FaultType.retry_storm
+
+
+def test_a_caller_whose_delivery_attempts_surge_with_a_dependencys_connections_is_the_amplifier() -> None:
+    assert metric_family("delivery_attempts_per_min") == "retry"  # attempts are tries, first and again
+    edges = [
+        DependencyEdge(caller="dispatcher", callee="egress-proxy"),
+        DependencyEdge(caller="dispatcher", callee="events"),
+    ]
+    evidence = [
+        ticket("dispatcher"),
+        metric("dispatcher", "delivery_attempts_per_min", 0, "retry"),
+        metric("dispatcher", "error_rate_percent", 0, "error"),
+        metric("egress-proxy", "connections_active", 0, "resource"),  # held connections, not more requests counted
+        log("dispatcher", "delivery evt_1 attempt 1/20 failed: timeout via egress-proxy", 0),
+    ]
+    ranked = rank_ticket_candidates(evidence, edges)
+    assert ranked[0].service == "dispatcher"
+    assert "amplifier" in ranked[0].statement

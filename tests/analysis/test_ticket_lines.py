@@ -104,6 +104,15 @@ def test_a_cause_whose_trouble_ended_long_before_the_tickets_requests_stopped_fa
     assert outlived_by_ticket({"order-router"}, router_blip(90, title="buying power from settled cash")) is None
 
 
+def test_a_log_template_ends_at_its_last_line_and_a_shifted_behaviour_still_showing_is_not_over() -> None:
+    cold = log("order-router", "venue score cache cold after restart", 0)
+    ended = cold.model_copy(update={"data": {**cold.data, "last_seen": T0 + 600}})
+    assert outlived_by_ticket({"order-router"}, [*router_blip(90), ended]) is not None
+    assert outlived_by_ticket({"order-router"}, [*router_blip(90), cold]) is None  # nothing says when it stopped
+    shifted = metric("order-router", "routed_to_dark_pool_percent", 0, "traffic", end=T0 + 5400, ongoing=True)
+    assert outlived_by_ticket({"order-router"}, [*router_blip(90), ended, shifted]) is None
+
+
 def test_an_outlived_cause_loses_its_place_in_the_ranking() -> None:
     edges = [
         DependencyEdge(caller="order-gateway", callee="order-router"),
@@ -202,12 +211,12 @@ FLEET = [
 ]
 
 
-def trucks_offline(ota_warned: bool) -> list[Evidence]:
+def trucks_offline(ota_warned: bool, edges: list[DependencyEdge] = FLEET) -> list[Evidence]:
     """A firmware rollout's failing jobs and its devices re-authenticating an hour before trucks went offline; ota
     logged the ticket's truck at 40."""
     return [
         ticket("alerting"),
-        topology(FLEET),
+        topology(edges),
         change_at("ota", "flag-fw", -60, kind="feature_flag", ref="ota.rollout"),
         log("ota", "ota job failed: download interrupted", -59),
         metric("registry", "auth_requests_per_min", -56, "traffic"),  # the devices updating re-authenticated
@@ -223,6 +232,11 @@ def test_a_cause_that_handled_the_tickets_identifiers_cleanly_during_its_trouble
     assert not passed and "without a fault" in note
     passed, note = mechanism_note(h, trucks_offline(ota_warned=True))
     assert "without a fault" not in note
+    # a caller sending the failing service its work may log the ids cleanly and still be the cause (a cache key
+    # change flooding its origin)
+    sending = [*FLEET, DependencyEdge(caller="ota", callee="alerting")]
+    _, note = mechanism_note(h, trucks_offline(ota_warned=False, edges=sending))
+    assert "without a fault" not in note
 
 
 def test_the_verifier_does_not_confirm_a_cause_the_tickets_failures_outlived() -> None:
@@ -236,3 +250,60 @@ def test_the_verifier_does_not_confirm_a_cause_the_tickets_failures_outlived() -
         h, [*router_blip(12), topology(edges), metric("order-gateway", "error_rate_percent", 1, "error")]
     )
     assert "still failing" not in note
+
+
+BOARDS = [
+    DependencyEdge(caller="web-app", callee="api-gateway"),
+    DependencyEdge(caller="api-gateway", callee="board-api"),
+    DependencyEdge(caller="board-api", callee="card-store"),
+]
+
+
+def board_afternoon(*ticket_lines: Evidence) -> list[Evidence]:
+    """The front end's header change broke its own title component a few minutes before board-api's flag step made
+    its column loader fail."""
+    return [
+        ticket("web-app"),
+        topology(BOARDS),
+        change_at("web-app", "dep-web", -8, title="header redesign", diff="+ <BoardTitle board={board} showCount />"),
+        metric("web-app", "js_errors_per_min", -7, "error"),
+        log("web-app", "BoardTitle: count prop undefined board=b_1", -7),
+        change_at("board-api", "flag-windowed", 0, kind="feature_flag", ref="boards.windowed-columns"),
+        metric("board-api", "error_rate_percent", 0, "error"),
+        log("board-api", "GET columns failed: NullPointerException at BoardColumnsLoader.loadWindowed", 0),
+        *ticket_lines,
+    ]
+
+
+def test_a_change_off_the_failing_path_that_names_its_own_errors_does_not_explain_the_ticket() -> None:
+    assert top(board_afternoon(), BOARDS) == "web-app"  # without the ticket's lines, its diff names the errors
+    lines = trail("board-api", 2, 5, samples=["GET columns b_77120 failed: NullPointerException"])
+    assert top(board_afternoon(lines), BOARDS) == "board-api"  # the failing requests never went through web-app
+
+
+TILLS = [
+    DependencyEdge(caller="pos-terminal", callee="pos-gateway"),
+    DependencyEdge(caller="pos-gateway", callee="giftcard-svc"),
+    DependencyEdge(caller="giftcard-svc", callee="giftcard-db"),
+]
+
+
+def till_saturday(db_trouble_from_min: float) -> list[Evidence]:
+    """The gateway's calls to giftcard-svc surge from minute 0 (six attempts a call); a database failover a minute
+    before; the database's connections climb from `db_trouble_from_min`."""
+    return [
+        ticket("pos-terminal"),
+        topology(TILLS),
+        metric("pos-gateway", "outbound_giftcard_calls_per_min", 0, "retry"),
+        metric("pos-gateway", "error_rate_percent", 0, "error"),
+        metric("giftcard-svc", "requests_per_min", 0, "traffic"),
+        metric("giftcard-svc", "error_rate_percent", 1, "error"),
+        change_at("giftcard-db", "cfg-failover", -1, kind="config", ref="ha.failover.manual"),
+        metric("giftcard-db", "active_connections", db_trouble_from_min, "resource"),
+        metric("pos-terminal", "gc_timeouts_per_min", 1, "error"),
+    ]
+
+
+def test_what_lies_below_a_retry_storm_and_began_with_it_is_loaded_by_it() -> None:
+    assert top(till_saturday(db_trouble_from_min=1), TILLS) == "pos-gateway"
+    assert top(till_saturday(db_trouble_from_min=-10), TILLS) == "giftcard-db"  # failing before the retries began
