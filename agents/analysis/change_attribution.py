@@ -763,8 +763,8 @@ def _reference(
 ) -> float | None:
     """The onset a service's changes must precede: the one it drove, its own (for a service the ticket's requests went
     through, its first warning too), or the symptom's for a quiet one."""
-    if name in drivers:
-        return views[drivers[name]].fault_onset
+    if name in drivers:  # a quiet service it drove or answered is dated by its first departure
+        return views[drivers[name]].fault_onset or views[drivers[name]].onset
     view = views[name]
     reference = view.fault_onset or view.onset or symptom_start
     if view.trail and reference is not None:  # on the ticket's path, its first warning dates the trouble too
@@ -836,7 +836,9 @@ def _candidate(
 ) -> Candidate:
     view = views[name]
     reference = (
-        views[drivers[name]].fault_onset if name in drivers else (view.fault_onset or view.onset or symptom_start)
+        (views[drivers[name]].fault_onset or views[drivers[name]].onset)
+        if name in drivers
+        else (view.fault_onset or view.onset or symptom_start)
     )
     fault_type, pinpoint, cause = _pinpoint(view, role, linked, reference, name in amplifiers, name in drivers)
     changed = pinpoint.kind in ("change", "config", "feature_flag")  # a change to the job itself names it better

@@ -14,6 +14,7 @@ _MASKS = [
     (re.compile(r"\d+(?:\.\d+)?"), "<NUM>"),
 ]
 MAX_MESSAGE_CHARS = 300
+CLUSTER = "#cluster-"  # a statement (`Class#line`) never starts with it
 
 
 def statement_of(message: str) -> str | None:
@@ -29,16 +30,43 @@ class TemplateIndex:
         config.profiling_enabled = False
         self._miner = TemplateMiner(config=config)
         self._cache: dict[str, str] = {}
+        self._clusters: dict[str, str] = {}
 
     def template(self, level: str, message: str) -> str:
+        """The template of the message's cluster as it stood when the message was first seen."""
         statement = statement_of(message)
         if statement:
             return f"{level} {statement}"
-        masked = message[:MAX_MESSAGE_CHARS]
-        for pattern, token in _MASKS:
-            masked = pattern.sub(token, masked)
+        masked = _masked(message)
         cached = self._cache.get(masked)
         if cached is None:
             cached = f"{level} " + self._miner.add_log_message(masked)["template_mined"]
             self._cache[masked] = cached
         return cached
+
+    def cluster(self, level: str, message: str) -> str:
+        """A key for the message's cluster that stays the same while the cluster's template generalises; name it with
+        `final` once every line is in."""
+        statement = statement_of(message)
+        if statement:
+            return f"{level} {statement}"
+        masked = _masked(message)
+        key = self._clusters.get(masked)
+        if key is None:
+            key = f"{level} {CLUSTER}{self._miner.add_log_message(masked)['cluster_id']}"
+            self._clusters[masked] = key
+        return key
+
+    def final(self, key: str) -> str:
+        """The template a cluster key stands for, after all the lines seen so far."""
+        level, _, rest = key.partition(" ")
+        if not rest.startswith(CLUSTER):
+            return key
+        return f"{level} {self._miner.drain.id_to_cluster[int(rest.removeprefix(CLUSTER))].get_template()}"
+
+
+def _masked(message: str) -> str:
+    masked = message[:MAX_MESSAGE_CHARS]
+    for pattern, token in _MASKS:
+        masked = pattern.sub(token, masked)
+    return masked

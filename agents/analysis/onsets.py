@@ -186,14 +186,14 @@ def log_onsets(lines: list[LogLine], start: float, step: float = 60.0) -> list[d
     for line in lines:
         if line.level.upper() not in LOG_LEVELS:
             continue
-        key = (line.service, index.template(line.level.upper(), line.message))
+        key = (line.service, index.cluster(line.level.upper(), line.message))
         minute = int((line.timestamp - start) // step)
         buckets[key][minute] += 1
         sample.setdefault(key, line)
         seen_last[key] = max(seen_last.get(key, line.timestamp), line.timestamp)
         last = max(last, minute)
     rows = []
-    for (service, template), counts in buckets.items():
+    for (service, cluster), counts in buckets.items():
         if sum(counts.values()) < MIN_LOG_LINES:
             continue
         series = [float(counts.get(m, 0)) for m in range(last + 1)]
@@ -205,17 +205,17 @@ def log_onsets(lines: list[LogLine], start: float, step: float = 60.0) -> list[d
             found = (times[first], float(min(MAX_Z, sum(series))), 1)
         if found is None or found[2] < 0:
             continue
-        level = sample[(service, template)].level.upper()
+        level = sample[(service, cluster)].level.upper()
         rows.append(
             {
                 "service": service,
-                "template": template,
+                "template": index.final(cluster),  # the template once all its lines are in
                 "level": level,
                 "onset": found[0],
-                "last_seen": seen_last[(service, template)],
+                "last_seen": seen_last[(service, cluster)],
                 "z": round(found[1] * LOG_LEVELS[level], 3),
                 "lines": int(sum(series)),
-                "message": sample[(service, template)].message[:300],
+                "message": sample[(service, cluster)].message[:300],
             }
         )
     return rows

@@ -1,6 +1,6 @@
 """A silent dependency: a callee deployed before its caller began failing, whose own behaviour moved within minutes of
-that deploy while it reports no error of its own; the caller, with no change live before its trouble, rejects its
-answers."""
+that deploy (or, for a caller that only does less, whose deploy went live just before) while it reports no error of
+its own; the caller, with no change live before its trouble, rejects its answers."""
 
 from __future__ import annotations
 
@@ -30,10 +30,15 @@ def silent_callees(
     frontier: set[str], views: dict[str, ServiceView], callees: dict[str, set[str]], lead_s: float
 ) -> dict[str, str]:
     """Frontier service -> the silent callee that explains it: the callee shipped a change within `lead_s` before the
-    frontier's failures, its behaviour departed within minutes of that change and before those failures, it shows no
-    fault; the frontier changed nothing live."""
+    frontier's failures, its behaviour departed within minutes of that change and before those failures (for a quiet
+    frontier, doing less without failing, its going live in the two minutes before will do), it shows no fault; the
+    frontier changed nothing live. A quiet callee found so is asked the same of its own callees."""
     found: dict[str, str] = {}
-    for service in sorted(frontier):
+    todo = sorted(frontier)
+    while todo:
+        service = todo.pop(0)
+        if service in found:
+            continue
         view = views[service]
         onset = view.failing_onset
         quiet = onset is None  # it does less without failing: only what it got from below can say why
@@ -57,7 +62,13 @@ def silent_callees(
             if quiet:  # a change of its own live after the callee's is the closer explanation
                 shipped = [at for at in shipped if not _changed_live_before(view, onset, onset - at + TOLERANCE_S)]
             # the callee moved within minutes of its change and before the caller failed: change, callee, caller
-            if any(at - TOLERANCE_S <= m <= min(at + LEAD_S, onset + TOLERANCE_S) for at in shipped for m in moved):
+            moved_after = any(
+                at - TOLERANCE_S <= m <= min(at + LEAD_S, onset + TOLERANCE_S) for at in shipped for m in moved
+            )
+            # a quiet service can only have got its new behaviour from below: a callee live just before will do
+            if moved_after or (quiet and any(onset - TOLERANCE_S <= at <= onset for at in shipped)):
                 found[service] = callee
+                if callee not in found and callee not in frontier:
+                    todo.append(callee)  # what it answered may be what its own callee answered it
                 break
     return found

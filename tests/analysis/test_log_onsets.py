@@ -1,7 +1,9 @@
-"""Log templates' onsets over a window: when a template began to surge, and when its last line came."""
+"""Log templates' onsets over a window: when a template began to surge, and when its last line came; lines of one
+cluster stay one template while drain generalises it."""
 
 from __future__ import annotations
 
+from agents.analysis.log_templates import TemplateIndex
 from agents.analysis.onsets import log_onsets
 from graphs.contracts import LogLine
 
@@ -21,3 +23,31 @@ def test_a_template_new_in_the_window_starts_at_its_first_line_and_ends_at_its_l
     assert row["service"] == "router" and row["level"] == "ERROR"
     assert row["onset"] == T0 + 60 * 30
     assert row["last_seen"] == T0 + 60 * 35 + 5
+
+
+def test_lines_drain_first_saw_as_specific_join_their_cluster_once_it_generalises() -> None:
+    index = TemplateIndex()
+    first = index.cluster("ERROR", "match pledge failed ref=DN-7Q8e25 employer=fenwick: upstream donation not found")
+    later = index.cluster("ERROR", "match pledge failed ref=DN-7Qf0cb employer=northbank: upstream donation not found")
+    assert first == later
+    assert index.final(first) == "ERROR match pledge failed <*> <*> upstream donation not found"
+
+
+def test_a_template_that_trickled_before_it_surged_is_one_template_that_begins_at_the_surge() -> None:
+    employers = ["fenwick", "northbank", "acme"]
+    trickle = [(T0 + 60 * m, f"DN-{m}Q{m}e{m}", "fenwick") for m in (20, 47, 71)]
+    surge = [
+        (T0 + 60 * m + s, f"DN-7Q{m:02x}{s:x}", employers[s % 3]) for m in range(100, 120) for s in range(0, 60, 6)
+    ]
+    lines = [
+        LogLine(
+            timestamp=at,
+            service="matching",
+            level="ERROR",
+            message=f"match pledge failed ref={ref} employer={who}: upstream donation not found",
+        )
+        for at, ref, who in trickle + surge
+    ]
+    (row,) = log_onsets(lines, T0)
+    assert row["onset"] == T0 + 60 * 100  # not the stray line at minute 20
+    assert row["lines"] == len(lines)

@@ -100,3 +100,29 @@ def test_a_caller_whose_delivery_attempts_surge_with_a_dependencys_connections_i
     ranked = rank_ticket_candidates(evidence, edges)
     assert ranked[0].service == "dispatcher"
     assert "amplifier" in ranked[0].statement
+
+
+LIBRARY = [
+    DependencyEdge(caller="kiosk-gateway", callee="circulation"),
+    DependencyEdge(caller="circulation", callee="fines"),
+]
+
+
+def library_morning(fines_deploy_min: float) -> list[Evidence]:
+    """The kiosks' checkouts are denied from minute 7; circulation, whose own flag stepped at -8, blocks accounts
+    from minute 0 without an error; fines, which shows nothing on its dashboards, deployed at `fines_deploy_min`."""
+    return [
+        ticket("kiosk-gateway"),
+        metric("kiosk-gateway", "checkout_denied_percent", 7, "error"),
+        log("kiosk-gateway", "checkout response ok=0 AF=Account blocked - fines over limit", 7),
+        change("circulation", "flag-ereader", "feature_flag", T0 - 8 * 60),
+        metric("circulation", "blocks_fines_limit_per_min", 0, "traffic"),
+        change("fines", "dep-fines", "deploy", T0 + 60 * fines_deploy_min),
+    ]
+
+
+def test_a_quiet_callee_is_asked_about_its_own_silent_callee_deployed_just_before() -> None:
+    ranked = rank_ticket_candidates(library_morning(fines_deploy_min=-1), LIBRARY)
+    assert ranked[0].service == "fines" and ranked[0].pinpoint.ref == "dep-fines"
+    # deployed well before circulation moved, with nothing of its own moving: not tied to it
+    assert _top(library_morning(fines_deploy_min=-6), LIBRARY) != "fines"
