@@ -19,6 +19,7 @@ from agents.analysis.libraries import bump_evidence_ids, implicated_libraries
 from agents.analysis.metric_kinds import FAILURE_FAMILIES, is_exhaustible, metric_family
 from agents.analysis.models import Candidate
 from agents.analysis.rivals import (
+    ORIGIN,
     effective_at,
     ended_before_ticket_failures,
     outlived_by_ticket,
@@ -323,10 +324,22 @@ def _views(evidence: list[Evidence], edges: list[DependencyEdge]) -> dict[str, S
 
 
 def _failing_path(evidence: list[Evidence], callees: dict[str, set[str]]) -> set[str]:
-    """The services that logged the ticket's identifiers (in errors, when any did) and all they call: where its
-    failing requests went. A change off that path that names only its own service's errors explains those."""
+    """The services that logged the ticket's identifiers (in errors, when any did) and all they call, down to where
+    the errors begin: past a service whose errors originate in itself, and that calls none of the others, the
+    requests never went. A change off that path that names only its own service's errors explains those."""
     logged = {str(e.service) for e in carriers(evidence) if e.service}
-    return logged | reachable(logged, callees)
+    origins = {
+        str(e.service) for e in evidence if e.kind is EvidenceKind.trace_anomaly and e.data.get("family") == ORIGIN
+    }
+    ends = {name for name in logged & origins if not callees.get(name, set()) & logged}
+    path, stack = set(logged), sorted(logged - ends)
+    while stack:
+        for callee in callees.get(stack.pop(), ()):
+            if callee not in path:
+                path.add(callee)
+                if callee not in ends:
+                    stack.append(callee)
+    return path
 
 
 def _graph(edges: list[DependencyEdge]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:

@@ -212,10 +212,20 @@ def log_onsets(lines: list[LogLine], start: float, step: float = 60.0) -> list[d
                 "template": index.final(cluster),  # the template once all its lines are in
                 "level": level,
                 "onset": found[0],
-                "last_seen": seen_last[(service, cluster)],
+                "surge_end": _surge_end(series, times, seen_last[(service, cluster)], step),
                 "z": round(found[1] * LOG_LEVELS[level], 3),
                 "lines": int(sum(series)),
                 "message": sample[(service, cluster)].message[:300],
             }
         )
     return rows
+
+
+def _surge_end(series: list[float], times: list[float], last_line: float, step: float) -> float:
+    """The end of the last minute the template logged more than in any minute of the window's quiet start; its last
+    line when it had none there (a template that also trickles at rest never stops, its surge does)."""
+    level = max(series[:REFERENCE_POINTS], default=0.0)
+    if level == 0:
+        return last_line
+    above = [m for m, count in enumerate(series) if count > level]
+    return times[above[-1]] + step if above else last_line

@@ -23,7 +23,22 @@ TOLERANCE_S = 90.0
 ORIGIN = "error_origin"  # a trace anomaly whose errors start in the service itself
 OWN_CHANGE_S = 15 * 60.0  # a change this shortly before a service's trouble explains it on its own
 OUTLIVED_S = 10 * 60.0  # the ticket's requests failing this long after a candidate's trouble ended outlived it
-STOP_WORDS = {"error", "errors", "failed", "failure", "exception", "java", "lang", "request", "service", "update"}
+# failure words, and failure modes any error and any change touching failure handling share (a timeout, a connection)
+STOP_WORDS = {
+    "error",
+    "errors",
+    "failed",
+    "failure",
+    "exception",
+    "java",
+    "lang",
+    "request",
+    "service",
+    "update",
+    "timeout",
+    "timed",
+    "connection",
+}
 
 
 def _onset(e: Evidence) -> float | None:
@@ -190,19 +205,27 @@ def ended_before_ticket_failures(scope: set[str], evidence: list[Evidence]) -> s
 
 
 def outlived_by_ticket(scope: set[str], evidence: list[Evidence]) -> str | None:
-    """When the ticket's requests last failed (a clock time), if that was well after all the candidate's faults and
-    metric departures had ended (a shifted behaviour still on a dashboard counts, warnings that keep coming do not)
-    and none of its changes shares a word with the ticket's failing lines: a cause gone quiet cannot explain failures
-    that went on without it (bad data a finished migration left names what it touched)."""
-    ends = [
-        _ended(e)
+    """When the ticket's requests last failed (a clock time), if that was well after all the candidate's faults had
+    ended, and the metrics that moved while they were on had too (a shifted behaviour still on a dashboard counts,
+    warnings that keep coming do not), and none of its changes shares a word with the ticket's failing lines: a cause
+    gone quiet cannot explain failures that went on without it (bad data a finished migration left names what it
+    touched)."""
+    faults = [e for e in evidence if e.kind in ANOMALY_KINDS and e.service in scope and e.data.get("fault") is True]
+    ends = [_ended(e) for e in faults]
+    if not ends or None in ends:
+        return None
+    over = max(e for e in ends if e is not None)
+    shifted = [  # a behaviour that moved while the trouble was on, and may still be off; one that moved later is new
+        e
         for e in evidence
-        if e.kind in ANOMALY_KINDS
+        if e.kind is EvidenceKind.metric_anomaly
         and e.service in scope
-        and (e.data.get("fault") is True or e.kind is EvidenceKind.metric_anomaly)
+        and e.data.get("fault") is not True
+        and (_onset(e) or 0.0) <= over + TOLERANCE_S
     ]
+    ends += [_ended(e) for e in shifted]
     last = last_failure(evidence)
-    if not ends or None in ends or last is None or last <= max(e for e in ends if e is not None) + OUTLIVED_S:
+    if None in ends or last is None or last <= max(e for e in ends if e is not None) + OUTLIVED_S:
         return None
     said = " ".join(str(x) for e in carriers(evidence) for x in e.data.get("samples") or [])
     changes = " ".join(
@@ -216,11 +239,11 @@ def outlived_by_ticket(scope: set[str], evidence: list[Evidence]) -> str | None:
 
 
 def _ended(anomaly: Evidence) -> float | None:
-    """When an anomaly was over: a metric's end once it came back, a log template's or a trace's last error; None
-    while it goes on or when nothing says."""
+    """When an anomaly was over: a metric's end once it came back, the end of a log template's or a trace's surge;
+    None while it goes on or when nothing says."""
     if anomaly.data.get("ongoing"):
         return None
-    for key in ("end", "last_seen"):
+    for key in ("end", "surge_end"):
         if isinstance(at := anomaly.data.get(key), int | float):
             return float(at)
     return None

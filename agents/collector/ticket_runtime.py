@@ -138,7 +138,7 @@ def _log_evidence(lines: list[LogLine], start: float, result: ToolResult, window
                     "message": row["message"],
                     "lines": row["lines"],
                     "onset": row["onset"],
-                    "last_seen": row["last_seen"],  # the template's last line, which tells nothing of its level
+                    "surge_end": row["surge_end"],  # not "end": a template has no level to come back to
                 },
                 score=row["z"],
             )
@@ -186,7 +186,7 @@ def _origin_evidence(spans: list[Span], result: ToolResult, window: TimeWindow) 
                     "operation": operation,
                     "signal": operation,
                     "onset": errors_begin(error_times[(service, operation)]),
-                    "last_seen": max(error_times[(service, operation)]),
+                    "surge_end": max(error_times[(service, operation)]),
                     "error_rate": round(rate_after, 4),
                 },
                 score=min(50.0, 10.0 * rate_after / max(rate_before, 0.01)),

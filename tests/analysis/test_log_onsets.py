@@ -22,7 +22,7 @@ def test_a_template_new_in_the_window_starts_at_its_first_line_and_ends_at_its_l
     (row,) = log_onsets(lines, T0)
     assert row["service"] == "router" and row["level"] == "ERROR"
     assert row["onset"] == T0 + 60 * 30
-    assert row["last_seen"] == T0 + 60 * 35 + 5
+    assert row["surge_end"] == T0 + 60 * 35 + 5  # new in the window: its surge ends with its last line
 
 
 def test_lines_drain_first_saw_as_specific_join_their_cluster_once_it_generalises() -> None:
@@ -51,3 +51,17 @@ def test_a_template_that_trickled_before_it_surged_is_one_template_that_begins_a
     (row,) = log_onsets(lines, T0)
     assert row["onset"] == T0 + 60 * 100  # not the stray line at minute 20
     assert row["lines"] == len(lines)
+
+
+def test_a_template_that_also_logs_at_rest_ends_its_surge_when_it_is_back_to_that_level() -> None:
+    per_minute = {m: 10 if 30 <= m <= 40 else 1 for m in range(60)}
+    lines = [
+        LogLine(
+            timestamp=T0 + 60 * m + s, service="match", level="ERROR", message=f"feature fetch timeout user=u_{m}{s}"
+        )
+        for m, count in per_minute.items()
+        for s in range(count)
+    ]
+    (row,) = log_onsets(lines, T0)
+    assert row["onset"] == T0 + 60 * 30
+    assert row["surge_end"] == T0 + 60 * 41  # the end of minute 40, though it logged on to minute 59

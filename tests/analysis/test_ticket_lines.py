@@ -4,13 +4,13 @@ requests stopped failing is not theirs; a bystander's change that names only its
 
 from __future__ import annotations
 
-from synthetic import T0, change_at, log, metric, ticket, topology, trail
+from synthetic import T0, change_at, item, log, metric, ticket, topology, trail
 
 from agents.analysis.change_attribution import rank_ticket_candidates
 from agents.analysis.rivals import outlived_by_ticket
 from agents.analysis.ticket_lines import accusations, first_named, last_failure
 from agents.verifier import judge
-from graphs.contracts import CheckItem, DependencyEdge, Evidence, FaultType, Hypothesis, Pinpoint
+from graphs.contracts import CheckItem, DependencyEdge, Evidence, EvidenceKind, FaultType, Hypothesis, Pinpoint
 
 PLAYBACK = [
     DependencyEdge(caller="tv-bff", callee="playback-api"),
@@ -83,7 +83,12 @@ def test_first_named_skips_the_speaker_and_takes_the_earliest_name() -> None:
     assert first_named("no service here", names) is None
 
 
-def router_blip(last_min: float, ongoing: bool = False, title: str = "add venue MEMX") -> list[Evidence]:
+def router_blip(
+    last_min: float,
+    ongoing: bool = False,
+    title: str = "add venue MEMX",
+    said: str = "order ORD-1 rejected: insufficient buying power",
+) -> list[Evidence]:
     """A router whose small trouble after its deploy was over by minute 10; the ticket's orders failed until
     `last_min` at the risk check, which had no metric of its own."""
     return [
@@ -91,7 +96,7 @@ def router_blip(last_min: float, ongoing: bool = False, title: str = "add venue 
         change_at("order-router", "dep-router", -1, title=title),
         metric("order-router", "error_rate_percent", 0, "error", end=T0 + 600, ongoing=ongoing),
         trail("order-gateway", 0, 20, last_min=last_min, samples=["order ORD-1 rejected by risk-check"]),
-        trail("risk-check", 0, 20, last_min=last_min, samples=["order ORD-1 rejected: insufficient buying power"]),
+        trail("risk-check", 0, 20, last_min=last_min, samples=[said]),
     ]
 
 
@@ -106,11 +111,18 @@ def test_a_cause_whose_trouble_ended_long_before_the_tickets_requests_stopped_fa
 
 def test_a_log_template_ends_at_its_last_line_and_a_shifted_behaviour_still_showing_is_not_over() -> None:
     cold = log("order-router", "venue score cache cold after restart", 0)
-    ended = cold.model_copy(update={"data": {**cold.data, "last_seen": T0 + 600}})
+    ended = cold.model_copy(update={"data": {**cold.data, "surge_end": T0 + 600}})
     assert outlived_by_ticket({"order-router"}, [*router_blip(90), ended]) is not None
     assert outlived_by_ticket({"order-router"}, [*router_blip(90), cold]) is None  # nothing says when it stopped
     shifted = metric("order-router", "routed_to_dark_pool_percent", 0, "traffic", end=T0 + 5400, ongoing=True)
     assert outlived_by_ticket({"order-router"}, [*router_blip(90), ended, shifted]) is None
+
+
+def test_a_metric_that_moved_only_after_the_trouble_was_over_is_new_and_a_shared_failure_word_is_no_link() -> None:
+    later = metric("order-router", "orders_per_min", 30, "traffic", end=T0 + 5400, ongoing=True)  # the evening rush
+    assert outlived_by_ticket({"order-router"}, [*router_blip(90), later]) is not None
+    timeout = router_blip(90, title="venue client timeout 250ms", said="order ORD-1 failed: TimeoutException")
+    assert outlived_by_ticket({"order-router"}, timeout) is not None  # both speak of a timeout, of nothing touched
 
 
 def test_an_outlived_cause_loses_its_place_in_the_ranking() -> None:
@@ -307,3 +319,53 @@ def till_saturday(db_trouble_from_min: float) -> list[Evidence]:
 def test_what_lies_below_a_retry_storm_and_began_with_it_is_loaded_by_it() -> None:
     assert top(till_saturday(db_trouble_from_min=1), TILLS) == "pos-gateway"
     assert top(till_saturday(db_trouble_from_min=-10), TILLS) == "giftcard-db"  # failing before the retries began
+
+
+UPLOADS = [
+    DependencyEdge(caller="careers-site", callee="apply-gateway"),
+    DependencyEdge(caller="apply-gateway", callee="application-svc"),
+    DependencyEdge(caller="application-svc", callee="resume-parser"),
+]
+
+
+def upload_morning(gateway_errors_its_own: bool) -> list[Evidence]:
+    """The parser's new model broke some parses from minute -9; the gateway's body-size limit dropped at 0 and it
+    answers 413 from then on; the ticket's ids are in the site's and the gateway's errors only."""
+    evidence = [
+        ticket("careers-site"),
+        topology(UPLOADS),
+        change_at(
+            "resume-parser", "dep-parser", -9, title="switch to cvparse_2025 model", diff='+MODEL = "cvparse_2025"'
+        ),
+        metric("resume-parser", "error_rate_percent", -9, "error"),
+        log("resume-parser", "parse failed: PdfSyntaxError model=cvparse_2025", -9),
+        metric("application-svc", "document_uploads_per_min", 0, "traffic", direction=-1),  # fewer get through
+        change_at(
+            "apply-gateway", "cfg-body-size", 0, kind="config", ref="proxy-body-size", diff="+client_max_body_size: 2m"
+        ),
+        metric("apply-gateway", "http_413_per_min", 0, "error"),
+        log("apply-gateway", "client intended to send too large body (client_max_body_size 2m)", 0),
+        metric("careers-site", "upload_failures_per_min", 0, "error"),
+        trail("careers-site", 5, 10, samples=["cv upload failed draft=APP-1 status=413"]),
+        trail("apply-gateway", 3, 10, samples=["client intended to send too large body: 7800809 bytes"]),
+    ]
+    if gateway_errors_its_own:
+        evidence.append(
+            item(
+                EvidenceKind.trace_anomaly,
+                "apply-gateway",
+                "origin",
+                detector="onset",
+                family="error_origin",
+                fault=True,
+                onset=T0,
+                operation="POST /documents",
+            )
+        )
+    return evidence
+
+
+def test_below_where_the_tickets_errors_begin_a_change_naming_its_own_errors_explains_only_those() -> None:
+    assert top(upload_morning(gateway_errors_its_own=True), UPLOADS) == "apply-gateway"
+    # without knowing where the errors begin, the requests may have gone on down to the parser
+    assert top(upload_morning(gateway_errors_its_own=False), UPLOADS) == "resume-parser"
