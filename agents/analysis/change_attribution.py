@@ -922,6 +922,11 @@ def _pinpoint(
         pin_kind = "feature_flag" if kind == "feature_flag" else "config" if kind == "config" else "change"
         ref = str(change.data.get("signal") or change.id)
         return fault, Pinpoint(kind=pin_kind, ref=ref, detail=change.summary), change.summary
+    retries = sorted((a for a in view.anomalies if a.data.get("family") == "retry"), key=lambda a: -a.score)
+    if amplifier and retries:  # no change to blame: the storm itself is what to find and fix, the busy CPU is not
+        top = retries[0]
+        metric = str(top.data.get("metric", ""))
+        return FaultType.retry_storm, Pinpoint(kind="resource", ref=metric, detail=top.summary), top.summary
     resources = lasting_first(
         sorted(
             (a for a in view.faults if a.data.get("family") in ("resource", "availability")),

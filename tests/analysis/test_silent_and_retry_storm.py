@@ -100,6 +100,9 @@ def test_a_caller_whose_delivery_attempts_surge_with_a_dependencys_connections_i
     ranked = rank_ticket_candidates(evidence, edges)
     assert ranked[0].service == "dispatcher"
     assert "amplifier" in ranked[0].statement
+    # no change to blame: the storm is what it names, not a busy resource
+    assert ranked[0].fault_type is FaultType.retry_storm
+    assert ranked[0].pinpoint.ref == "delivery_attempts_per_min"
 
 
 LIBRARY = [

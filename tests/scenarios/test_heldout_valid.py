@@ -21,6 +21,7 @@ SETS = [
     SCENARIOS / "heldout6",
     SCENARIOS / "heldout7",
     SCENARIOS / "heldout8",
+    SCENARIOS / "heldout9",
 ]
 WORLDS = [pytest.param(root / name, id=f"{root.name}/{name}") for root in SETS for name in scenario_names(root)]
 
