@@ -22,6 +22,7 @@ SETS = [
     SCENARIOS / "heldout7",
     SCENARIOS / "heldout8",
     SCENARIOS / "heldout9",
+    SCENARIOS / "heldout10",
 ]
 WORLDS = [pytest.param(root / name, id=f"{root.name}/{name}") for root in SETS for name in scenario_names(root)]
 
