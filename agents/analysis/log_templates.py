@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from drain3 import TemplateMiner
 from drain3.template_miner_config import TemplateMinerConfig
@@ -34,27 +36,22 @@ class TemplateIndex:
 
     def template(self, level: str, message: str) -> str:
         """The template of the message's cluster as it stood when the message was first seen."""
-        statement = statement_of(message)
-        if statement:
-            return f"{level} {statement}"
-        masked = _masked(message)
-        cached = self._cache.get(masked)
-        if cached is None:
-            cached = f"{level} " + self._miner.add_log_message(masked)["template_mined"]
-            self._cache[masked] = cached
-        return cached
+        return self._keyed(level, message, self._cache, lambda mined: str(mined["template_mined"]))
 
     def cluster(self, level: str, message: str) -> str:
         """A key for the message's cluster that stays the same while the cluster's template generalises; name it with
         `final` once every line is in."""
+        return self._keyed(level, message, self._clusters, lambda mined: f"{CLUSTER}{mined['cluster_id']}")
+
+    def _keyed(self, level: str, message: str, cache: dict[str, str], name: Callable[[dict[str, Any]], str]) -> str:
+        """The code statement a message names, else `name` of what drain mined from it, once per masked message."""
         statement = statement_of(message)
         if statement:
             return f"{level} {statement}"
         masked = _masked(message)
-        key = self._clusters.get(masked)
+        key = cache.get(masked)
         if key is None:
-            key = f"{level} {CLUSTER}{self._miner.add_log_message(masked)['cluster_id']}"
-            self._clusters[masked] = key
+            key = cache[masked] = f"{level} {name(self._miner.add_log_message(masked))}"
         return key
 
     def final(self, key: str) -> str:
