@@ -776,14 +776,20 @@ def _reference(
 ) -> float | None:
     """The onset a service's changes must precede: the one it drove, its own (for a service the ticket's requests went
     through, its first warning too), or the symptom's for a quiet one."""
-    if name in drivers:  # a quiet service it drove or answered is dated by its first departure
-        return views[drivers[name]].fault_onset or views[drivers[name]].onset
+    if name in drivers:
+        return _trouble_began(views[drivers[name]])
     view = views[name]
     reference = view.fault_onset or view.onset or symptom_start
     if view.trail and reference is not None:  # on the ticket's path, its first warning dates the trouble too
         warned = _earliest([a for a in view.anomalies if a.data.get("family") not in ("traffic", "identifier")])
         reference = min(reference, warned or reference)
     return reference
+
+
+def _trouble_began(view: ServiceView) -> float | None:
+    """Its largest fault's onset; for a quiet service (driven, or answered differently, without a fault of its own),
+    its first departure."""
+    return view.fault_onset or view.onset
 
 
 def _reward_earliest(
@@ -848,11 +854,7 @@ def _candidate(
     symptom_start: float | None,
 ) -> Candidate:
     view = views[name]
-    reference = (
-        (views[drivers[name]].fault_onset or views[drivers[name]].onset)
-        if name in drivers
-        else (view.fault_onset or view.onset or symptom_start)
-    )
+    reference = _trouble_began(views[drivers[name]]) if name in drivers else (_trouble_began(view) or symptom_start)
     fault_type, pinpoint, cause = _pinpoint(view, role, linked, reference, name in amplifiers, name in drivers)
     changed = pinpoint.kind in ("change", "config", "feature_flag")  # a change to the job itself names it better
     label = client_label(views, drivers[name], name) if role == "job" and not changed else None

@@ -1,5 +1,6 @@
 """What a careful SRE rules out before confirming a cause: a blamed change live only after the trouble began, an
-earlier change below the candidate, callers in trouble before it, trouble that ended before the ticket's failures."""
+earlier change below the candidate, callers in trouble before it, trouble that ended before the ticket's failures or
+long before they stopped, the ticket's failing lines blaming another service, another caller driving the load."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from agents.analysis.ticket_lines import blamed, carriers, last_failure, service_names
-from agents.analysis.ticket_lines import trail as trail_of
+from agents.analysis.ticket_lines import blamed, carriers, last_failure, service_names, trail_items
 from graphs.contracts import DependencyEdge, Evidence, EvidenceKind
 
 ANOMALY_KINDS = {EvidenceKind.metric_anomaly, EvidenceKind.log_pattern, EvidenceKind.trace_anomaly}
@@ -309,7 +309,7 @@ def served_cleanly(service: str, edges: list[DependencyEdge], evidence: list[Evi
     """When (a clock time) the candidate logged the ticket's identifiers with neither an error nor a warning, after its
     trouble began, while services neither above nor below it logged them in errors: it handled the ticket's
     requests, or entities, without fault, and their failures lie elsewhere."""
-    items = trail_of(evidence)
+    items = trail_items(evidence)
     failing = {str(e.service) for e in items if int(e.data.get("error_lines") or 0) > 0 and e.service != service}
     below = dependencies(service, edges)  # a caller sending them its work may well log cleanly
     if not failing or failing & below or any(service in dependencies(name, edges) for name in failing):

@@ -10,14 +10,14 @@ from graphs.contracts import Evidence, EvidenceKind
 TOLERANCE_S = 120.0  # the accused's trouble may begin this much after its accuser's and still be borne out
 
 
-def trail(evidence: list[Evidence]) -> list[Evidence]:
+def trail_items(evidence: list[Evidence]) -> list[Evidence]:
     """One item per service that logged the ticket's identifiers."""
     return [e for e in evidence if e.kind is EvidenceKind.log_pattern and e.data.get("detector") == "identifier"]
 
 
 def carriers(evidence: list[Evidence]) -> list[Evidence]:
     """The trail items with errors; when none has any, the whole trail (then the ticket's failures log no error)."""
-    items = trail(evidence)
+    items = trail_items(evidence)
     return [e for e in items if int(e.data.get("error_lines") or 0) > 0] or items
 
 
@@ -54,7 +54,7 @@ def accusations(evidence: list[Evidence]) -> dict[tuple[str, str], int]:
     the accused first."""
     names = service_names(evidence)
     counted: dict[tuple[str, str], int] = defaultdict(int)
-    for item in trail(evidence):
+    for item in trail_items(evidence):
         if not int(item.data.get("error_lines") or 0):
             continue
         for sample in item.data.get("samples") or []:
