@@ -29,6 +29,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "denied",
             "stale",
             "under_replicated",
+            "dropped",
         ),
     ),
     ("latency", ("latency", "p99", "p95", "duration", "gc_pause", "lag", "_ms")),

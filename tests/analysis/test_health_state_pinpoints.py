@@ -50,3 +50,8 @@ def test_usage_keeps_its_order_when_no_state_degraded_and_a_lasting_state_beats_
     assert (fault, pinpoint.ref) == (FaultType.cpu_consumed, "cpu_percent")
     blip = anomaly("node_up", 0, "availability", ongoing=False)
     assert lasting_first([blip, cpu]) == [cpu, blip]  # a state that came back is a blip, usage still going lasts
+
+
+def test_work_dropped_on_the_way_is_a_failure_and_rising_is_the_fault() -> None:
+    assert metric_family("ticket_lines_dropped_per_min") == "error"
+    assert is_fault("error", 1, "ticket_lines_dropped_per_min")
