@@ -6,6 +6,7 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -33,6 +34,7 @@ from tools.interfaces import (
     SearchTicketsIn,
 )
 from tools.worlds.base import load_world, world_operation
+from tools.worlds.scenarios.generate import render
 from tools.worlds.scenarios.loader import DEFAULT_DIR, ScenarioError, load_truth, scenario_names
 from tools.worlds.scenarios.validate import validate_world_dir
 from tools.worlds.scenarios.world import ScenarioWorld
@@ -108,6 +110,20 @@ def test_validate_reports_schema_errors_with_file_and_field(broken: Path) -> Non
     problems = validate_world_dir(broken)
     assert any(p.startswith(f"{PAYMENTS}/changes.yaml: deployments.0.at: bad time 'not a time'") for p in problems)
     assert any("changes.yaml: deployments.0.surprise: Extra inputs are not permitted" in p for p in problems)
+
+
+def test_validate_reports_a_log_placeholder_the_world_could_not_fill(broken: Path) -> None:
+    _edit(broken / "telemetry.yaml", lambda d: d["log_patterns"][0].update(message="rssi={int:-85--115}dBm"))
+    problems = validate_world_dir(broken)
+    assert any(
+        p.startswith(f"{PAYMENTS}/telemetry.yaml: log_patterns.0.message:") and "{int:-85--115}" in p for p in problems
+    )
+
+
+def test_negative_int_placeholders_fill_within_their_range() -> None:
+    rng = np.random.default_rng(7)
+    values = [int(render("rssi={int:-115--85}", rng, "i-1").removeprefix("rssi=")) for _ in range(200)]
+    assert min(values) >= -115 and max(values) <= -85 and len(set(values)) > 10
 
 
 def test_validate_reports_dangling_references(broken: Path) -> None:

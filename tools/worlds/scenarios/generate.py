@@ -9,9 +9,16 @@ from datetime import datetime
 import numpy as np
 
 from graphs.contracts import LogLine, MetricSeries, Span
-from tools.worlds.scenarios.schema import Anomaly, LogPattern, SeriesSpec, SpanSpec, TelemetrySpec, TraceSpec
-
-_PLACEHOLDER = re.compile(r"\{(hex|int|choice|uuid|instance)(?::([^{}]*))?\}")
+from tools.worlds.scenarios.schema import (
+    PLACEHOLDER,
+    Anomaly,
+    LogPattern,
+    SeriesSpec,
+    SpanSpec,
+    TelemetrySpec,
+    TraceSpec,
+    int_range,
+)
 
 
 def rng_for(seed: int, *key: str) -> np.random.Generator:
@@ -90,8 +97,8 @@ def render(template: str, rng: np.random.Generator, instance: str) -> str:
         if kind == "hex":
             return "".join(rng.choice(list("0123456789abcdef"), size=int(arg or 8)))
         if kind == "int":
-            low, _, high = arg.partition("-")
-            return str(int(rng.integers(int(low or 0), int(high or 1000) + 1)))
+            low, high = int_range(arg)
+            return str(int(rng.integers(low, high + 1)))
         if kind == "choice":
             options = arg.split("|")
             return str(options[int(rng.integers(len(options)))])
@@ -100,7 +107,7 @@ def render(template: str, rng: np.random.Generator, instance: str) -> str:
             return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
         return instance
 
-    return _PLACEHOLDER.sub(fill, template)
+    return PLACEHOLDER.sub(fill, template)
 
 
 def _hex(rng: np.random.Generator, size: int) -> str:

@@ -156,6 +156,20 @@ def _series(value: Any) -> Any:
 Series = Annotated[SeriesSpec, BeforeValidator(_series)]
 
 
+PLACEHOLDER = re.compile(r"\{(hex|int|choice|uuid|instance)(?::([^{}]*))?\}")
+INT_RANGE = re.compile(r"^(-?\d+)-(-?\d+)$")
+
+
+def int_range(arg: str) -> tuple[int, int]:
+    """The bounds of `{int:A-B}` (either may be negative, `{int:-115--85}`); 0-1000 when none are given."""
+    if not arg:
+        return 0, 1000
+    found = INT_RANGE.match(arg.strip())
+    if found is None or int(found[1]) > int(found[2]):
+        raise ValueError(f"{{int:{arg}}} is not a range A-B with A <= B")
+    return int(found[1]), int(found[2])
+
+
 class LogPattern(Strict):
     """Templated log lines at a rate per minute; placeholders {hex:N} {int:A-B} {choice:a|b} {uuid} {instance}."""
 
@@ -165,6 +179,18 @@ class LogPattern(Strict):
     rate: Series = Field(..., description="Expected lines per minute over all chosen instances.")
     instances: list[str] | None = None
     trace_ids: bool = False
+
+    @field_validator("message")
+    @classmethod
+    def _placeholders_fill(cls, message: str) -> str:
+        for kind, arg in PLACEHOLDER.findall(message):
+            if kind == "int":
+                int_range(arg)
+            elif kind == "hex" and arg and not arg.strip().isdigit():
+                raise ValueError(f"{{hex:{arg}}} needs a length, e.g. {{hex:8}}")
+            elif kind == "choice" and not any(option for option in arg.split("|")):
+                raise ValueError("{choice:...} needs options, e.g. {choice:a|b}")
+        return message
 
 
 class LogLiteral(Strict):
