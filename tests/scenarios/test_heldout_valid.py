@@ -23,6 +23,7 @@ SETS = [
     SCENARIOS / "heldout8",
     SCENARIOS / "heldout9",
     SCENARIOS / "heldout10",
+    SCENARIOS / "heldout11",
 ]
 WORLDS = [pytest.param(root / name, id=f"{root.name}/{name}") for root in SETS for name in scenario_names(root)]
 
