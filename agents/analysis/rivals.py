@@ -176,32 +176,22 @@ def ended_before_ticket_failures(scope: set[str], evidence: list[Evidence]) -> s
     """The service whose error lines carry the ticket's identifiers, when all the candidate's faults had ended
     before those errors began and none of its changes shares a word with those errors: what the candidate went
     through cannot be what the ticket reports (a migration that ended and left bad data names what it touched)."""
-    carriers = [
+    failed = [
         e
-        for e in evidence
-        if e.kind is EvidenceKind.log_pattern
-        and e.data.get("detector") == "identifier"
-        and int(e.data.get("error_lines") or 0) > 0
-        and e.service
-        and e.service not in scope
-        and _onset(e) is not None
+        for e in trail_items(evidence)
+        if int(e.data.get("error_lines") or 0) > 0 and e.service and e.service not in scope and _onset(e) is not None
     ]
-    if not carriers:
+    if not failed:
         return None
     faults = [e for e in evidence if e.kind in ANOMALY_KINDS and e.service in scope and e.data.get("fault", True)]
     if not faults or any(e.data.get("ongoing") or not isinstance(e.data.get("end"), int | float) for e in faults):
         return None
     ended = max(float(e.data["end"]) for e in faults)
-    first = min(carriers, key=lambda e: float(e.data["onset"]))
+    first = min(failed, key=lambda e: float(e.data["onset"]))
     if ended + TOLERANCE_S >= float(first.data["onset"]):
         return None
-    said = words(" ".join(str(x) for c in carriers for x in c.data.get("samples") or [])) - name_words(evidence)
-    changes = " ".join(
-        f"{e.summary} {e.data.get('title', '')} {e.data.get('diff', '')}"
-        for e in evidence
-        if e.kind is EvidenceKind.change and e.service in scope
-    )
-    return None if words(changes) & said else str(first.service)
+    said = " ".join(str(x) for c in failed for x in c.data.get("samples") or [])
+    return None if _changes_name(scope, evidence, said) else str(first.service)
 
 
 def outlived_by_ticket(scope: set[str], evidence: list[Evidence]) -> str | None:
@@ -228,14 +218,20 @@ def outlived_by_ticket(scope: set[str], evidence: list[Evidence]) -> str | None:
     if None in ends or last is None or last <= max(e for e in ends if e is not None) + OUTLIVED_S:
         return None
     said = " ".join(str(x) for e in carriers(evidence) for x in e.data.get("samples") or [])
+    if _changes_name(scope, evidence, said):
+        return None
+    return datetime.fromtimestamp(last, UTC).strftime("%H:%M UTC")
+
+
+def _changes_name(scope: set[str], evidence: list[Evidence], said: str) -> bool:
+    """Whether a change of the scope shares a word with what failures said, service names aside ("party=pty_1" names
+    a service, not what a change touched): a change whose damage outlives it names what it touched."""
     changes = " ".join(
         f"{e.summary} {e.data.get('title', '')} {e.data.get('diff', '')}"
         for e in evidence
         if e.kind is EvidenceKind.change and e.service in scope
     )
-    if words(changes) & (words(said) - name_words(evidence)):
-        return None
-    return datetime.fromtimestamp(last, UTC).strftime("%H:%M UTC")
+    return bool(words(changes) & (words(said) - name_words(evidence)))
 
 
 def _ended(anomaly: Evidence) -> float | None:
@@ -363,11 +359,7 @@ def clean_trail_above(scope: set[str], edges: list[DependencyEdge], evidence: li
     """A caller of the candidate whose logs carry the ticket's identifiers without one error line, when no service
     logged those identifiers in an error: the ticket's requests went through it and came back fine, so the
     candidate's failures are not what the ticket reports (wrong data, not errors)."""
-    trail = [
-        e
-        for e in evidence
-        if e.kind is EvidenceKind.log_pattern and e.data.get("detector") == "identifier" and e.service
-    ]
+    trail = [e for e in trail_items(evidence) if e.service]
     if not trail or any(int(e.data.get("error_lines") or 0) > 0 for e in trail):
         return None
     if any(e.service in scope for e in trail):
@@ -381,13 +373,10 @@ def untraced_to_ticket(scope: set[str], edges: list[DependencyEdge], evidence: l
     candidate (it is not one of them, not below them, not above them, and calls nothing they depend on), when they
     hold most of those lines: whatever the candidate went through is not most of what the ticket reports. None when
     at least half of the ticket's lines meet it, or nothing logged the identifiers."""
-    trail = [e for e in evidence if e.kind is EvidenceKind.log_pattern and e.data.get("detector") == "identifier"]
     weights: dict[str, int] = defaultdict(int)
-    for e in trail:
-        if e.service and (errors := int(e.data.get("error_lines") or 0)) > 0:
-            weights[str(e.service)] += errors
-    if not weights:  # no error carries the identifiers: every service that logged them counts alike
-        weights.update({str(e.service): 1 for e in trail if e.service})
+    for e in carriers(evidence):  # with no error carrying the identifiers, every service that logged them counts alike
+        if e.service:
+            weights[str(e.service)] += int(e.data.get("error_lines") or 0) or 1
     if not weights:
         return None
     callees, callers = adjacency(edges)
@@ -438,13 +427,7 @@ def recovered_before_dependants(
             continue  # it followed the failures
         if e.data.get("ongoing") is not False or not isinstance(end, int | float) or end >= began - TOLERANCE_S:
             return None  # in trouble when they began failing
-    said = words(" ".join(str(e.data.get("message", "")) for e in failing if e.kind is EvidenceKind.log_pattern))
-    said -= name_words(evidence)  # "party=pty_1" names a service, not what a change touched
-    changes = " ".join(
-        f"{e.data.get('title', '')} {e.data.get('diff', '')}"
-        for e in evidence
-        if e.kind is EvidenceKind.change and e.service in scope
-    )
-    if words(changes) & said:
+    said = " ".join(str(e.data.get("message", "")) for e in failing if e.kind is EvidenceKind.log_pattern)
+    if _changes_name(scope, evidence, said):
         return None
     return str(first.service), datetime.fromtimestamp(began, UTC).strftime("%H:%M")

@@ -67,26 +67,26 @@ def blamed(evidence: list[Evidence]) -> set[str]:
     """The services the ticket's error lines blame most, among those whose trouble began no later than the trouble of
     the service blaming them: a name the timeline bears out. One named only after its accuser was already failing
     is where the failure showed (a URL in a local error), not where it began."""
-    began = _trouble_onsets(evidence)
+    faulted, moved = _trouble_onsets(evidence)
     counted: dict[str, int] = defaultdict(int)
     for (accused, accuser), lines in accusations(evidence).items():
-        since = began.get(accuser, began.get(f"{accuser}:any"))
-        if accused in began and (since is None or began[accused] <= since + TOLERANCE_S):
+        since = faulted.get(accuser, moved.get(accuser))
+        if accused in faulted and (since is None or faulted[accused] <= since + TOLERANCE_S):
             counted[accused] += lines
     most = max(counted.values(), default=0)
     return {name for name, lines in counted.items() if lines == most}
 
 
-def _trouble_onsets(evidence: list[Evidence]) -> dict[str, float]:
-    """Per service, when its largest fault began (`name`), and when anything of it moved (`name:any`)."""
-    onsets: dict[str, float] = {}
+def _trouble_onsets(evidence: list[Evidence]) -> tuple[dict[str, float], dict[str, float]]:
+    """Per service, when its largest fault began, and when anything of it first moved."""
+    faulted: dict[str, float] = {}
+    moved: dict[str, float] = {}
     for e in evidence:
         if e.data.get("detector") != "onset" or not e.service or not isinstance(e.data.get("onset"), int | float):
             continue
-        keys = [f"{e.service}:any"] + ([str(e.service)] if e.data.get("fault") else [])
-        for key in keys:
-            at = float(e.data["onset"])
-            if key == e.service and isinstance(e.data.get("major_onset"), int | float):
-                at = float(e.data["major_onset"])
-            onsets[key] = min(onsets.get(key, at), at)
-    return onsets
+        name, at = str(e.service), float(e.data["onset"])
+        moved[name] = min(moved.get(name, at), at)
+        if e.data.get("fault"):
+            major = float(e.data["major_onset"]) if isinstance(e.data.get("major_onset"), int | float) else at
+            faulted[name] = min(faulted.get(name, major), major)
+    return faulted, moved
