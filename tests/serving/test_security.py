@@ -22,22 +22,21 @@ def client(stack: Stack, key: str | None = None) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=stack.url, headers=headers, timeout=60.0)
 
 
-def nested(depth: int) -> dict:
-    """An Atlassian Document Format description `depth` levels deep (built without recursion)."""
-    node: dict = {"type": "text", "text": "deep"}
-    for _ in range(depth):
-        node = {"type": "paragraph", "content": [node]}
-    return node
+def nested(depth: int) -> str:
+    """An Atlassian Document Format description `depth` levels deep, as JSON text (no encoder recursion)."""
+    return '{"type": "paragraph", "content": [' * depth + '{"type": "text", "text": "deep"}' + "]}" * depth
 
 
 @pytest.mark.parametrize("depth", [500, 5000])
 async def test_deeply_nested_webhook_is_a_422_naming_the_limit(stack: Stack, depth: int) -> None:
     body = payloads.jira(f"OPS-{secrets.token_hex(3)}")
-    body["issue"]["fields"]["description"] = nested(depth)
-    raw, headers = payloads.signed("jira", body, stack.acme.webhook_secret)
+    body["issue"]["fields"]["description"] = "DEEP"
+    raw = json.dumps(body).replace('"DEEP"', nested(depth)).encode()
+    headers = payloads.signed_headers("jira", raw, stack.acme.webhook_secret)
+    thread = ('{"metadata": {"deep": ' + nested(depth) + "}}").encode()
     async with client(stack, stack.acme.api_key) as http:
         ours = await http.post("/v1/webhooks/jira", content=raw, headers=headers)
-        runtime = await http.post("/threads", json={"metadata": {"deep": nested(depth)}})
+        runtime = await http.post("/threads", content=thread, headers={"content-type": "application/json"})
     for answer in (ours, runtime):
         assert answer.status_code == 422, answer.text[:300]
         assert "nested deeper than 64 levels" in answer.json()["message"]

@@ -1,0 +1,97 @@
+"""A secrets corpus pushed through the CLI: no secret, in any spelling, in reports, audit, bundle, checkpoints or logs.
+
+The alert text carries each secret as a user pastes it; the planner builds chat and log queries from it
+(lower-cased, punctuation dropped), so the spellings that must not come out include those derived forms.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from memory.audit.redact import redact
+
+pytestmark = pytest.mark.slow
+
+# (as pasted, the fragment that must never come out again: compared case-blind)
+CORPUS = [
+    ("AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
+    ("aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG"),
+    ("password=hunter2", "hunter2"),
+    ("password: Tr0ub4dor&3", "Tr0ub4dor"),
+    ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlc2ln", "eyJhbGciOiJIUzI1NiJ9"),
+    ("xoxb-123456789012-abcdefghijklmnopqrst", "xoxb-123456789012"),
+    ("postgres://admin:s3cretPW@db:5432/orders", "s3cretPW"),
+    ("redis://:r3disPass@cache:6379/0", "r3disPass"),
+    ("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_abcdefghijklmnopqrstuvwxyz"),
+    (
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAzQ3examplekeymaterial\n-----END RSA PRIVATE KEY-----",
+        "MIIEowIBAAKCAQEAzQ3",
+    ),
+]
+# what a query builder makes of them: lower-cased, `=` and `:` dropped
+DERIVED = [
+    "akiaiosfodnn7example password hunter2",
+    "password hunter2",
+    "xoxb-123456789012-abcdefghijklmnopqrst",
+    "authorization bearer eyjhbgcioijiuzi1nij9 eyjzdwiioijhzg1pbij9",
+    "begin rsa private key miieowibaakcaqeazq3examplekeymaterial end rsa private key",
+]
+
+
+def test_every_spelling_of_the_corpus_is_redacted() -> None:
+    for pasted, needle in CORPUS:
+        assert needle.lower() not in str(redact(f"checkout down {pasted} after deploy")).lower(), pasted
+    for derived in DERIVED:
+        cleaned = str(redact(derived)).lower()
+        assert not any(n.lower() in cleaned for _, n in CORPUS), (derived, cleaned)
+    assert redact("password reset failed for user 4711") == "password reset failed for user 4711"
+
+
+def pm(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli.main", *args],
+        cwd=cwd,
+        env={**os.environ, "LANGSMITH_TRACING": "false", "COLUMNS": "200", "PM_LOG_LEVEL": "DEBUG"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_no_secret_comes_out_of_an_investigation(tmp_path: Path) -> None:
+    alert = "checkout p95 latency above 2s; " + " ".join(pasted for pasted, _ in CORPUS)
+    ran = pm("investigate", "--alert", alert, "--out", "out", "-q", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    thread = ran.stdout.splitlines()[0].split()[1]
+    exported = pm("bundle", "export", thread, "-o", "bundle.tar.gz", cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    html = pm("report", thread, "--format", "html", "-o", "out/report.html", cwd=tmp_path)
+    assert html.returncode == 0, html.stderr
+    with tarfile.open(tmp_path / "bundle.tar.gz") as bundle:
+        bundle.extractall(tmp_path / "unpacked", filter="data")
+    texts = {"stdout+stderr": (ran.stdout + ran.stderr + exported.stdout + html.stdout).lower()}
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and not path.name.endswith(".tar.gz"):
+            texts[str(path.relative_to(tmp_path))] = path.read_bytes().decode("utf-8", errors="replace").lower()
+    assert {"out/report.md", "out/report.json", "out/report.html"} <= set(texts)
+    assert any(".production-master/audit" in name for name in texts), sorted(texts)
+    assert any(name.startswith(".production-master/checkpoints") for name in texts), sorted(texts)
+    assert any(name.startswith("unpacked") for name in texts), sorted(texts)
+    leaks = [(name, needle) for name, text in texts.items() for _, needle in CORPUS if needle.lower() in text]
+    assert leaks == []
+    assert "[redacted]" in texts["out/report.json"]
+
+
+def test_since_after_until_names_its_options(tmp_path: Path) -> None:
+    ran = pm(
+        "investigate", "--alert", "x", "--since", "2026-11-20T11:00:00Z", "--until", "2026-11-20T10:00:00Z",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert ran.returncode == 2
+    assert ran.stderr.strip().startswith("error: --since/--until: window end"), ran.stderr
