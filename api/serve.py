@@ -182,7 +182,8 @@ def serve(
 
     home = home.resolve()
     signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly under a supervisor, as on Ctrl-C
-    with contextlib.ExitStack() as stack:
+    # a signal at any point (even while starting) unwinds the stack in order: instances, then Redis, then PostgreSQL
+    with contextlib.suppress(KeyboardInterrupt), contextlib.ExitStack() as stack:
         if database_url is None:
             database_url = stack.enter_context(postgres_server.running(home / "postgres")).url
         if redis_url is None:
@@ -196,9 +197,8 @@ def serve(
             )
         )
         print("production-master serving:", ", ".join(i.url for i in started), f"(Redis {redis_url})", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            while all(i.process.poll() is None for i in started):
-                time.sleep(1.0)
+        while all(i.process.poll() is None for i in started):
+            time.sleep(1.0)
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

@@ -14,7 +14,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from api.http.guard import RequestGuard
-
 from api.http.routes import router as api_router
 from api.http.routes_health import router as health_router
 from api.slack.routes import router as slack_router

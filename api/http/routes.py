@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
 
+from agents.intake import redact_request
 from api.auth.tenants import Principal
 from api.http import feedback_memory, investigations, signatures, webhooks
 from api.http.deps import ContextDep, PrincipalDep, TenantDep
@@ -23,7 +24,6 @@ from api.http.models import (
     WebhookAccepted,
 )
 from graphs.contracts import InvestigationRequest
-from agents.intake import redact_request
 
 InvestigationId = Annotated[str, Path(pattern=INVESTIGATION_ID, description="The LangGraph thread id.")]
 ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 422)}

@@ -9,7 +9,6 @@ from starlette.datastructures import Headers
 
 from api.auth.keys import hmac_sha256_hex
 
-
 SIGNING_VENDORS = frozenset({"pagerduty", "jira", "grafana"})  # Alertmanager cannot sign: its API key is the proof
 HEADERS = {
     "pagerduty": "X-PagerDuty-Signature",
@@ -42,9 +41,7 @@ def signed_body(vendor: str, headers: Headers, body: bytes) -> bytes:
     return f"{timestamp}:".encode() + body if vendor == "grafana" and timestamp else body
 
 
-def verify(
-    vendor: str, headers: Headers, body: bytes, secret: str | None, *, max_skew: float = 300.0
-) -> str | None:
+def verify(vendor: str, headers: Headers, body: bytes, secret: str | None, *, max_skew: float = 300.0) -> str | None:
     """The matching digest (the delivery's replay key), or None for an unsigned delivery to a tenant without a
     secret; raise SignatureError if a secret is configured and the signature is missing, wrong or stale."""
     digests = presented(vendor, headers)

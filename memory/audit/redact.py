@@ -18,7 +18,11 @@ REDACTED = "[REDACTED]"
 
 # (name, pattern, replacement template): `{r}` in a template stands for the replacement marker.
 _PATTERNS: tuple[tuple[str, str, str], ...] = (
-    ("private_key", r"(?i)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)", "{r}"),
+    (
+        "private_key",
+        r"(?i)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
+        "{r}",
+    ),
     # the same key after a query builder lower-cased it and dropped the dashes: everything up to its END line
     (
         "private_key_flat",
