@@ -181,13 +181,15 @@ def serve(
     from memory import postgres_server, redis_server
 
     home = home.resolve()
+    credentials = store_credentials(home)
     signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly under a supervisor, as on Ctrl-C
     # a signal at any point (even while starting) unwinds the stack in order: instances, then Redis, then PostgreSQL
     with contextlib.suppress(KeyboardInterrupt), contextlib.ExitStack() as stack:
         if database_url is None:
-            database_url = stack.enter_context(postgres_server.running(home / "postgres")).url
+            postgres = postgres_server.running(home / "postgres", password=credentials["postgres"])
+            database_url = stack.enter_context(postgres).url
         if redis_url is None:
-            redis_url = stack.enter_context(redis_server.running(home / "redis")).url
+            redis_url = stack.enter_context(redis_server.running(home / "redis", password=credentials["redis"])).url
         ports = [port + offset for offset in range(instances)]
         # audit, once-store and memory files of the instances under --home, not under their working directory
         extra = {"PM_HOME": str(home)}
@@ -196,9 +198,31 @@ def serve(
                 ports, database_url=database_url, redis_url=redis_url, log_dir=home / "logs", host=host, extra_env=extra
             )
         )
-        print("production-master serving:", ", ".join(i.url for i in started), f"(Redis {redis_url})", flush=True)
+        shown = _without_password(redis_url)
+        print("production-master serving:", ", ".join(i.url for i in started), f"(Redis {shown})", flush=True)
         while all(i.process.poll() is None for i in started):
             time.sleep(1.0)
+
+
+def store_credentials(home: Path) -> dict[str, str]:
+    """The passwords of the Redis and PostgreSQL that `serve` starts: made once per home, kept in a 0600 file, so no
+    other local user reads tenants' webhook secrets or adds API keys (`<home>/redis/redis.url` holds the URL)."""
+    import json
+
+    path = home / "credentials.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o755)  # PostgreSQL (the `postgres` user, under root) must reach <home>/postgres
+    made = {"redis": secrets.token_urlsafe(24), "postgres": secrets.token_urlsafe(24)}
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(made))
+    return made
+
+
+def _without_password(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('@', 1)[1]}" if "@" in rest else url
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

@@ -4,9 +4,15 @@ replays, ids on the runtime's routes, keyed API description, and secrets in what
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import os
 import secrets
+import subprocess
+import sys
+import tarfile
 import time
+from pathlib import Path
 
 import httpx
 import payloads
@@ -162,3 +168,26 @@ async def test_the_served_report_holds_no_secret_of_the_request(stack: Stack) ->
     served = (json.dumps(view) + thread).lower()
     assert [n for n in NEEDLES if n in served] == []
     assert "[redacted]" in served
+
+
+async def test_bundle_export_reads_a_served_investigation(stack: Stack, tmp_path: Path) -> None:
+    async with client(stack, stack.acme.api_key) as http:
+        started = await http.post("/v1/investigations", json={"text": "checkout p95 latency above 2s"})
+        assert started.status_code == 202, started.text
+        for _ in range(900):
+            if (await http.get(started.json()["status_url"])).json()["report"]:
+                break
+            await asyncio.sleep(0.2)
+    thread = started.json()["thread_id"]
+    bundle = tmp_path / "served.tar.gz"
+    env = {**os.environ, **stack.env, "PM_API_KEY": stack.acme.api_key, "COLUMNS": "200"}
+    command = [sys.executable, "-m", "api.cli.main", "bundle", "export", thread, "-o", str(bundle)]
+    run = functools.partial(subprocess.run, env=env, capture_output=True, text=True, timeout=120)
+    exported = await asyncio.to_thread(run, [*command, "--server", stack.url])
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    with tarfile.open(bundle) as archive:
+        report = json.load(archive.extractfile("report.json"))  # type: ignore[arg-type]
+        audit = archive.extractfile("audit.jsonl").read()  # type: ignore[union-attr]
+    assert report["root_cause"] and audit.count(b"\n") > 5
+    other = await asyncio.to_thread(run, [*command, "--server", stack.url, "--api-key", stack.globex.api_key])
+    assert other.returncode == 2 and "answered 404" in other.stderr, other.stderr
