@@ -172,7 +172,8 @@ async def test_the_served_report_holds_no_secret_of_the_request(stack: Stack) ->
 
 async def test_bundle_export_reads_a_served_investigation(stack: Stack, tmp_path: Path) -> None:
     async with client(stack, stack.acme.api_key) as http:
-        started = await http.post("/v1/investigations", json={"text": "checkout p95 latency above 2s"})
+        body = {"text": "checkout p95 latency above 2s", "at": "2026-11-20T10:41:00Z"}
+        started = await http.post("/v1/investigations", json=body)
         assert started.status_code == 202, started.text
         for _ in range(900):
             if (await http.get(started.json()["status_url"])).json()["report"]:
@@ -188,6 +189,6 @@ async def test_bundle_export_reads_a_served_investigation(stack: Stack, tmp_path
     with tarfile.open(bundle) as archive:
         report = json.load(archive.extractfile("report.json"))  # type: ignore[arg-type]
         audit = archive.extractfile("audit.jsonl").read()  # type: ignore[union-attr]
-    assert report["root_cause"] and audit.count(b"\n") > 5
+    assert report["root_cause"]["service"] and audit.count(b"\n") > 5
     other = await asyncio.to_thread(run, [*command, "--server", stack.url, "--api-key", stack.globex.api_key])
     assert other.returncode == 2 and "answered 404" in other.stderr, other.stderr
