@@ -172,7 +172,9 @@ def runtime_operations(instance: Instance, headers: dict[str, str]) -> list:
         ),
     ],
 )
-def test_the_runtimes_thread_and_run_routes_get_no_5xx(fuzz_target: tuple[Instance, NewTenant], examples: dict) -> None:
+def test_the_runtimes_thread_and_run_routes_get_no_5xx(
+    fuzz_target: tuple[Instance, NewTenant], examples: dict, with_ids: bool
+) -> None:
     instance, tenant = fuzz_target
     headers = {"authorization": f"Bearer {tenant.api_key}"}
     operations = runtime_operations(instance, headers)
