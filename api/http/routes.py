@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
 
-from agents.intake import redact_request
 from api.auth.tenants import Principal
 from api.http import feedback_memory, investigations, signatures, webhooks
 from api.http.deps import ContextDep, PrincipalDep, TenantDep
@@ -54,7 +53,7 @@ async def _deliver(
         raise HTTPException(status_code=409, detail=f"{vendor} delivery already received (same signature): a replay")
     requests, ignored = parsed
     try:
-        accepted = [await investigations.start_or_attach(ctx, redact_request(r)) for r in requests]
+        accepted = [await investigations.start_or_attach(ctx, r) for r in requests]
     except BaseException:
         if digest:  # the sender retries a delivery we could not take: that retry is no replay
             await ctx.redis.delete(seen)
@@ -105,7 +104,7 @@ async def jira(payload: webhooks.JiraPayload, request: Request, tenant: TenantDe
 async def start_investigation(body: StartInvestigation, tenant: TenantDep, ctx: ContextDep) -> Accepted:
     """Start an investigation in the background; answers 202 with its thread id."""
     request = InvestigationRequest(source="api", tenant=tenant, **body.model_dump(exclude_none=True))
-    return await investigations.start_or_attach(ctx, redact_request(request))
+    return await investigations.start_or_attach(ctx, request)
 
 
 @router.get("/investigations/{investigation_id}", tags=["Investigations"])

@@ -7,16 +7,19 @@ The alert text carries each secret as a user pastes it; the planner builds chat 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from memory.audit.redact import redact
 
 pytestmark = pytest.mark.slow
+SCENARIO = "app-logouts-midnight"
 
 # (as pasted, the fragment that must never come out again: compared case-blind)
 CORPUS = [
@@ -64,28 +67,52 @@ def pm(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_no_secret_comes_out_of_an_investigation(tmp_path: Path) -> None:
-    alert = "checkout p95 latency above 2s; " + " ".join(pasted for pasted, _ in CORPUS)
-    ran = pm("investigate", "--alert", alert, "--out", "out", "-q", cwd=tmp_path)
-    assert ran.returncode == 0, ran.stderr
-    thread = ran.stdout.splitlines()[0].split()[1]
-    exported = pm("bundle", "export", thread, "-o", "bundle.tar.gz", cwd=tmp_path)
+def leaks_after(cwd: Path, thread: str, *outputs: str) -> list[tuple[str, str]]:
+    """Export the bundle and the HTML report, then every (file, secret) pair where a corpus secret shows up."""
+    exported = pm("bundle", "export", thread, "-o", "bundle.tar.gz", cwd=cwd)
     assert exported.returncode == 0, exported.stderr
-    html = pm("report", thread, "--format", "html", "-o", "out/report.html", cwd=tmp_path)
+    html = pm("report", thread, "--format", "html", "-o", "out/report.html", cwd=cwd)
     assert html.returncode == 0, html.stderr
-    with tarfile.open(tmp_path / "bundle.tar.gz") as bundle:
-        bundle.extractall(tmp_path / "unpacked", filter="data")
-    texts = {"stdout+stderr": (ran.stdout + ran.stderr + exported.stdout + html.stdout).lower()}
-    for path in tmp_path.rglob("*"):
-        if path.is_file() and not path.name.endswith(".tar.gz"):
-            texts[str(path.relative_to(tmp_path))] = path.read_bytes().decode("utf-8", errors="replace").lower()
+    with tarfile.open(cwd / "bundle.tar.gz") as bundle:
+        bundle.extractall(cwd / "unpacked", filter="data")
+    texts = {"output": "".join([*outputs, exported.stdout, exported.stderr, html.stdout, html.stderr]).lower()}
+    for path in cwd.rglob("*"):
+        if path.is_file() and not path.name.endswith(".tar.gz") and "world" not in path.parts:
+            texts[str(path.relative_to(cwd))] = path.read_bytes().decode("utf-8", errors="replace").lower()
     assert {"out/report.md", "out/report.json", "out/report.html"} <= set(texts)
     assert any(".production-master/audit" in name for name in texts), sorted(texts)
     assert any(name.startswith(".production-master/checkpoints") for name in texts), sorted(texts)
     assert any(name.startswith("unpacked") for name in texts), sorted(texts)
-    leaks = [(name, needle) for name, text in texts.items() for _, needle in CORPUS if needle.lower() in text]
-    assert leaks == []
-    assert "[redacted]" in texts["out/report.json"]
+    return [(name, needle) for name, text in texts.items() for _, needle in CORPUS if needle.lower() in text]
+
+
+def test_no_secret_of_the_request_comes_out_of_an_investigation(tmp_path: Path) -> None:
+    alert = "checkout p95 latency above 2s; " + " ".join(pasted for pasted, _ in CORPUS)
+    ran = pm("investigate", "--alert", alert, "--out", "out", "-q", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    thread = ran.stdout.splitlines()[0].split()[1]
+    assert leaks_after(tmp_path, thread, ran.stdout, ran.stderr) == []
+    assert "[redacted]" in (tmp_path / "out" / "report.json").read_text().lower()
+
+
+def test_no_secret_of_the_tools_output_comes_out_of_an_investigation(tmp_path: Path) -> None:
+    """The ticket and the team chat of a scenario world carry the corpus: what the tools answer is redacted."""
+    source = Path(__file__).resolve().parents[2] / "tools" / "worlds" / "scenarios" / "data" / SCENARIO
+    world = tmp_path / "world" / SCENARIO
+    shutil.copytree(source, world)
+    pasted = "\n".join(text for text, _ in CORPUS)
+    scenario = yaml.safe_load((world / "scenario.yaml").read_text())
+    scenario["ticket"]["description"] += "\nconfig we use:\n" + pasted
+    (world / "scenario.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False))
+    chat = yaml.safe_load((world / "chat.yaml").read_text())
+    for thread in chat["threads"]:
+        thread["messages"][0]["text"] += " " + pasted
+    (world / "chat.yaml").write_text(yaml.safe_dump(chat, sort_keys=False))
+    options = ["--world", "scenario", "--world-option", f"dir={world.parent}", "--world-option", f"scenario={SCENARIO}"]
+    ran = pm("investigate", "--ticket", scenario["ticket"]["key"], *options, "--out", "out", "-q", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    thread_id = ran.stdout.splitlines()[0].split()[1]
+    assert leaks_after(tmp_path, thread_id, ran.stdout, ran.stderr) == []
 
 
 def test_since_after_until_names_its_options(tmp_path: Path) -> None:
