@@ -71,6 +71,14 @@ async def start_or_attach(ctx: ServingContext, request: InvestigationRequest) ->
     raise RuntimeError(f"could not claim or attach fingerprint {request.dedup_key!r}")
 
 
+async def open_holder(ctx: ServingContext, request: InvestigationRequest) -> str | None:
+    """The open investigation an alert with this dedup key would attach to, if any."""
+    if not request.dedup_key:
+        return None
+    holder = await ctx.redis.get(DEDUP_KEY.format(tenant=request.tenant, fingerprint=request.dedup_key))
+    return holder if holder and holder != PENDING and await _is_open(ctx, request.tenant, holder) else None
+
+
 async def _settled(ctx: ServingContext, key: str) -> str | None:
     """The thread id behind a dedup key, waiting while another delivery is still creating it."""
     deadline = asyncio.get_running_loop().time() + SETTLE_SECONDS

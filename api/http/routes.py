@@ -47,11 +47,16 @@ async def _deliver(
     except signatures.SignatureError as error:
         WEBHOOKS.labels(vendor=vendor, outcome="bad_signature").inc()
         raise HTTPException(status_code=401, detail=str(error)) from None
+    requests, ignored = parsed
     seen = SEEN_KEY.format(tenant=tenant, vendor=vendor, digest=digest)
     if digest and not await ctx.redis.set(seen, "1", nx=True, ex=REPLAY_TTL_SECONDS):
-        WEBHOOKS.labels(vendor=vendor, outcome="replay").inc()
-        raise HTTPException(status_code=409, detail=f"{vendor} delivery already received (same signature): a replay")
-    requests, ignored = parsed
+        # a vendor's retry of a delivery still being investigated joins it; anything else it would start is a replay
+        if not requests or not all([await investigations.open_holder(ctx, r) for r in requests]):
+            WEBHOOKS.labels(vendor=vendor, outcome="replay").inc()
+            raise HTTPException(
+                status_code=409, detail=f"{vendor} delivery already received (same signature): a replay"
+            )
+        digest = None  # the first delivery owns the replay key
     try:
         accepted = [await investigations.start_or_attach(ctx, r) for r in requests]
     except BaseException:
