@@ -107,6 +107,7 @@ class DemoWorld:
     """A small shop with nine services, two hours of telemetry, three deploys and one bad one."""
 
     name = "demo"
+    window_end_inclusive = False  # every operation reads [start, end)
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
