@@ -108,6 +108,7 @@ class DemoWorld:
 
     name = "demo"
     window_end_inclusive = False  # every operation reads [start, end)
+    error_details_limit = 200
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
@@ -257,7 +258,7 @@ class DemoWorld:
         return io.QueryLogsOut(lines=lines[: q.limit], truncated=len(lines) > q.limit)
 
     def get_error_details(self, q: io.ErrorDetailsIn) -> io.ErrorDetailsOut:
-        out = self.query_logs(io.QueryLogsIn(start=q.start, end=q.end, service=q.service, level="ERROR", limit=200))
+        out = self.query_logs(io.QueryLogsIn(start=q.start, end=q.end, service=q.service, level="ERROR", limit=self.error_details_limit))
         return io.ErrorDetailsOut(errors=out.lines)
 
     def list_services(self, q: io.ListServicesIn) -> io.ListServicesOut:
