@@ -1,7 +1,7 @@
 """Real telemetry backends for an evaluation or a test: start Prometheus and PostgreSQL, load a world, serve it.
 
-    with real_backends("nezha", options, metrics=True, logs=True) as served:
-        settings = settings.model_copy(update={"world": served.world, "world_options": served.options})
+with real_backends("nezha", options, metrics=True, logs=True) as served:
+    settings = settings.model_copy(update={"world": served.world, "world_options": served.options})
 """
 
 from __future__ import annotations

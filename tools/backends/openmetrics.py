@@ -57,7 +57,7 @@ def write_openmetrics(series: Iterable[MetricSeries], path: Path, *, world: str)
                 for t, v in zip(one.timestamps, one.values, strict=True):
                     if math.isnan(v):
                         continue
-                    out.write(f"{family}{{{body}}} {repr(float(v))} {_number(t)}\n")
+                    out.write(f"{family}{{{body}}} {float(v)!r} {_number(t)}\n")
                     written += 1
         out.write("# EOF\n")
     return written

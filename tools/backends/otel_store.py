@@ -123,9 +123,7 @@ def load_spans(url: str, environment: str, spans: Iterable[Span]) -> int:
 class OtelStore:
     """The log-system's log and trace operations over one environment of the `otel_*` tables."""
 
-    def __init__(
-        self, url: str, environment: str, *, end_inclusive: bool = True, error_limit: int = 500
-    ) -> None:
+    def __init__(self, url: str, environment: str, *, end_inclusive: bool = True, error_limit: int = 500) -> None:
         self.environment, self.end_inclusive, self.error_limit = environment, end_inclusive, error_limit
         self._conn = psycopg.connect(url, autocommit=True)
 

@@ -29,7 +29,7 @@ class PrometheusMetrics:
         start, end = utc(q.start).timestamp(), utc(q.end).timestamp()
         if not self.end_inclusive:
             end -= 0.001
-        span_ms = max(int(round((end - start) * 1000)), 1)
+        span_ms = max(round((end - start) * 1000), 1)
         match = self._selector(service=q.service, **{SOURCE_LABEL: list(q.metrics) if q.metrics else None})
         if match == "{}":
             match = '{__name__=~".+"}'

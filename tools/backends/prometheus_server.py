@@ -151,7 +151,9 @@ def running(openmetrics: Path | None = None, directory: Path | None = None) -> I
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.backends.prometheus_server", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.backends.prometheus_server", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--openmetrics", type=Path, default=None, help="backfill this file before starting")
     parser.add_argument("--dir", type=Path, default=None, help="data directory (a temporary one when omitted)")
     args = parser.parse_args(argv)

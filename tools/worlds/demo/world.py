@@ -258,7 +258,9 @@ class DemoWorld:
         return io.QueryLogsOut(lines=lines[: q.limit], truncated=len(lines) > q.limit)
 
     def get_error_details(self, q: io.ErrorDetailsIn) -> io.ErrorDetailsOut:
-        out = self.query_logs(io.QueryLogsIn(start=q.start, end=q.end, service=q.service, level="ERROR", limit=self.error_details_limit))
+        out = self.query_logs(
+            io.QueryLogsIn(start=q.start, end=q.end, service=q.service, level="ERROR", limit=self.error_details_limit)
+        )
         return io.ErrorDetailsOut(errors=out.lines)
 
     def list_services(self, q: io.ListServicesIn) -> io.ListServicesOut:
