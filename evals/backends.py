@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from memory.postgres_server import running as postgres_running
-from tools.backends.load import export_metrics, load_logs_and_traces
 from tools.backends.prometheus_server import running as prometheus_running
 from tools.worlds.base import load_world
 
@@ -40,6 +39,10 @@ def real_backends(
     if not (metrics or logs):
         yield ServedWorld(world, dict(options))
         return
+    try:
+        from tools.backends.load import export_metrics, load_logs_and_traces
+    except ImportError as error:  # psycopg is an extra
+        raise ValueError(f"real backends need {error.name}: pip install 'production-master[backends]'") from None
     base = load_world(world, options)
     served = ServedWorld("backed", {**options, "base": world, "environment": world})
     with contextlib.ExitStack() as stack:
