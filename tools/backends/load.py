@@ -49,3 +49,20 @@ def load_logs_and_traces(world: World, url: str, environment: str) -> tuple[int,
             raise ValueError(f"world {world.name!r} holds more than {MAX_SPANS} spans; load fewer days")
         spans = load_spans(url, environment, out.spans)
     return lines, spans
+
+
+def load_world_into(
+    world_name: str, options: dict[str, str], environment: str, metrics_path: str | None, store_url: str | None
+) -> dict[str, int]:
+    """Load a world by name into the backends given (a metrics file for promtool, a store); returns the counts.
+
+    A plain function of plain values, so it can run in a child process whose memory is returned when it ends."""
+    from tools.worlds.base import load_world
+
+    world = load_world(world_name, options)
+    counts: dict[str, int] = {}
+    if metrics_path is not None:
+        counts["samples"] = export_metrics(world, Path(metrics_path), environment)
+    if store_url is not None:
+        counts["log_lines"], counts["spans"] = load_logs_and_traces(world, store_url, environment)
+    return counts
