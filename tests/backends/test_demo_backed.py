@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import require
+from debian_bins import require
 
 from evals.backends import ServedWorld, real_backends
 from graphs.contracts import InvestigationRequest, Report

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
-from conftest import require
+from debian_bins import require
 
 from graphs.contracts import LogLine, Span
 from memory.postgres_server import running

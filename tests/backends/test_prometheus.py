@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import require
+from debian_bins import require
 
 from graphs.contracts import MetricSeries
 from tools import interfaces as io

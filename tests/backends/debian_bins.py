@@ -1,4 +1,4 @@
-"""Real backends for these tests: a throwaway Prometheus (Debian's `prometheus`) and PostgreSQL per session."""
+"""Debian binaries these tests need: a clear skip outside CI, a failure under CI."""
 
 from __future__ import annotations
 
