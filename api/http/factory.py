@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
@@ -58,7 +60,24 @@ class GuardedApp(FastAPI):
             max_body_bytes=settings.max_body_bytes,
             max_json_depth=settings.max_json_depth,
             authenticate=_refusal,
+            rewrite=_redacted_run_input,
         )
+
+
+RUN_CREATE = re.compile(r"^(?:/threads/[^/]+)?/runs(?:/stream|/wait)?/?$")
+
+
+def _redacted_run_input(path: str, body: Any) -> Any | None:
+    """A run started through the LangGraph API stores its input as sent: the investigation request in it loses its
+    secrets here, before the runtime stores it (the intake node redacts again for runs that bypass this server)."""
+    given = body.get("input") if isinstance(body, dict) and RUN_CREATE.match(path) else None
+    request = given.get("request") if isinstance(given, dict) else None
+    if not isinstance(request, dict):
+        return None
+    from memory.audit.redact import redact
+
+    cleaned = redact(request)
+    return None if cleaned is request else {**body, "input": {**given, "request": cleaned}}
 
 
 async def _refusal(headers: dict[str, str]) -> str | None:

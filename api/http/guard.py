@@ -89,9 +89,11 @@ class RequestGuard:
         max_body_bytes: int,
         max_json_depth: int,
         authenticate: Callable[[dict[str, str]], Awaitable[str | None]] | None = None,
+        rewrite: Callable[[str, Any], Any | None] | None = None,
     ) -> None:
         self.app, self.max_body_bytes, self.max_json_depth = app, max_body_bytes, max_json_depth
         self.authenticate = authenticate  # headers -> None when they carry a valid key, else the reason
+        self.rewrite = rewrite  # (path, parsed JSON body) -> a body to pass on instead, or None to keep it
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -136,7 +138,12 @@ class RequestGuard:
             shown = content_type.split(";", 1)[0].strip() or "none"
             raise Refusal(415, "unsupported_media_type", f"content-type: expected application/json, got {shown}")
         if body and (_is_json(content_type) or content_type.lower().startswith("text/plain")):
-            self._check_json(body)
+            parsed = self._check_json(body)
+            replaced = self.rewrite(path, parsed) if self.rewrite is not None and parsed is not None else None
+            if replaced is not None:
+                body = json.dumps(replaced).encode()
+                scope["headers"] = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
+                scope["headers"].append((b"content-length", str(len(body)).encode()))
         return body
 
     async def _read(self, receive: Receive) -> bytes:
@@ -154,7 +161,8 @@ class RequestGuard:
                 break
         return b"".join(chunks)
 
-    def _check_json(self, body: bytes) -> None:
+    def _check_json(self, body: bytes) -> Any:
+        """The parsed body (None when malformed: the route answers that in its own words), or a Refusal."""
         if json_depth(body) > self.max_json_depth:
             raise Refusal(
                 422, "validation_error", f"body: JSON nested deeper than {self.max_json_depth} levels (the limit)"
@@ -162,10 +170,11 @@ class RequestGuard:
         try:
             parsed = json.loads(body)
         except (ValueError, RecursionError):
-            return  # the route answers malformed JSON in its own words
+            return None
         where = control_character_at(parsed)
         if where is not None:
             raise Refusal(422, "validation_error", f"{where}: control characters (e.g. NUL) are not allowed")
+        return parsed
 
     def _too_large(self) -> Refusal:
         return Refusal(413, "request_too_large", f"body: larger than {self.max_body_bytes} bytes (the limit)")

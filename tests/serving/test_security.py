@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import payloads
 import pytest
+from langgraph_sdk import get_client
 from serving_stack import Stack
 
 pytestmark = pytest.mark.slow
@@ -198,3 +199,17 @@ async def test_bundle_export_reads_a_served_investigation(stack: Stack, tmp_path
     assert report["root_cause"]["service"] and audit.count(b"\n") > 5
     other = await asyncio.to_thread(run, [*command, "--server", stack.url, "--api-key", stack.globex.api_key])
     assert other.returncode == 2 and "answered 404" in other.stderr, other.stderr
+
+
+async def test_a_run_started_through_the_sdk_stores_no_secret_of_its_input(stack: Stack) -> None:
+    sdk = get_client(url=stack.url, api_key=stack.acme.api_key)
+    thread = await sdk.threads.create()
+    request = {**SECRETS_IN_REQUEST, "at": "2026-11-20T10:41:00Z"}
+    run = await sdk.runs.wait(thread["thread_id"], "investigation", input={"request": request})
+    assert run, "the run returned nothing"
+    async with client(stack, stack.acme.api_key) as http:
+        runs = (await http.get(f"/threads/{thread['thread_id']}/runs")).text
+        history = (await http.post(f"/threads/{thread['thread_id']}/history", json={"limit": 100})).text
+    stored = (runs + history).lower()
+    assert "checkout p95 latency" in stored
+    assert [n for n in NEEDLES if n in stored] == []
