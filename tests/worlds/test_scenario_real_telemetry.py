@@ -20,7 +20,10 @@ from tools.worlds.scenarios.validate import check_world_dir, validate_world_dir
 from tools.worlds.scenarios.world import ScenarioWorld
 
 PAYMENTS = "checkout-payment-errors"
-WINDOW = {"start": datetime.fromisoformat("2024-05-14T08:30:00+00:00"), "end": datetime.fromisoformat("2024-05-14T10:30:00+00:00")}  # fmt: skip
+WINDOW = {
+    "start": datetime.fromisoformat("2024-05-14T08:30:00+00:00"),
+    "end": datetime.fromisoformat("2024-05-14T10:30:00+00:00"),
+}
 
 
 @pytest.fixture

@@ -126,11 +126,13 @@ class ParityReport(BaseModel):
 
 def sample_cases(interface: str, describe: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """Read-only calls worth comparing, from what a world says about itself (its services and its time)."""
-    now = describe.get("now") or (f"{describe['days'][-1]}T23:59:59+00:00" if describe.get("days") else None)
+    now = describe.get("now") or (describe.get("window") or {}).get("end")
+    now = now or (f"{describe['days'][-1]}T23:59:59+00:00" if describe.get("days") else None)
     end = datetime.fromisoformat(now) if now else datetime.now(UTC)
     window = {"start": (end - timedelta(minutes=30)).isoformat(), "end": end.isoformat()}
     wide = {"start": (end - timedelta(days=2)).isoformat(), "end": (end + timedelta(hours=2)).isoformat()}
-    services = list(describe.get("services", []))[:2]
+    listed = describe.get("services", [])  # a scenario world describes itself with a count
+    services = list(listed)[:2] if isinstance(listed, list | tuple) else []
     per_service = [{"service": s} for s in services] or [{}]
     cases: dict[str, list[dict[str, Any]]] = {
         "query_metrics": [window | s | {"metrics": ["latency_p95_ms"]} for s in per_service],

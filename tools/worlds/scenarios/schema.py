@@ -10,7 +10,16 @@ import re
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from graphs.contracts import FaultType, utc
 
@@ -65,7 +74,7 @@ def parse_metric_key(key: str) -> tuple[str, dict[str, str]]:
     """A metrics key as written in Prometheus exposition: `name` or `name{label="value",...}`."""
     found = _METRIC_KEY.match(key.strip())
     if found is None:
-        raise ValueError(f"metric {key!r} is not `name` or `name{{label=\"value\",...}}`")
+        raise ValueError(f'metric {key!r} is not `name` or `name{{label="value",...}}`')
     name, body = found[1], (found[2] or "").strip()
     labels: dict[str, str] = {}
     position = 0
