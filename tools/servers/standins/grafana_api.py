@@ -80,11 +80,10 @@ def grafana_app(world: World, seen: Seen | None = None, *, service_label: str = 
 
     def metrics(expr: str, start: float, end: float) -> list[dict[str, Any]]:
         name, match = matchers(expr)
-        names = [name] if name else None
-        if "__name__" in match:
-            op, value = match.pop("__name__")
-            names = value.split("|") if op == "=~" else [value]
-        names = [re.sub(r"\\(.)", r"\1", n) for n in names] if names else None
+        if name:
+            match["__name__"] = ("=", name)
+        wanted = match.get("__name__", ("=~", ".+"))
+        names = [wanted[1]] if wanted[0] == "=" else None  # a regex is matched below, over every series
         service = match.pop(service_label, ("=", None))[1]
         found = world.query_metrics(  # type: ignore[attr-defined]
             QueryMetricsIn(start=_when(start), end=_when(end), service=service, metrics=names)
@@ -106,8 +105,13 @@ def grafana_app(world: World, seen: Seen | None = None, *, service_label: str = 
         service = match.get(service_label, ("=", None))
         level = match.get("level", ("=", None))[1]
         lines = world.query_logs(  # type: ignore[attr-defined]
-            QueryLogsIn(start=_when(start), end=_when(end), service=service[1] if service[0] == "=" else None,
-                        level=level, limit=max(limit, 1))  # fmt: skip
+            QueryLogsIn(
+                start=_when(start),
+                end=_when(end),
+                service=service[1] if service[0] == "=" else None,
+                level=level,
+                limit=max(limit, 1),
+            )  # fmt: skip
         ).lines
         for kind, raw, quoted in _FILTER.findall(rest):
             pattern = raw or quoted.replace('\\"', '"').replace("\\\\", "\\")
