@@ -48,7 +48,7 @@ def _configure(tmp_path: Path, grafana: str, github: str) -> dict[str, str]:
                 "HTTP_PROXY": github,
                 "HTTPS_PROXY": github,
                 "NO_PROXY": "",
-            },  # fmt: skip
+            },
         },
     }
     (tmp_path / "routing.yaml").write_text(json.dumps(routing))

@@ -8,7 +8,8 @@ body, state, user: {login}, created_at, merged_at, head: {sha}}]; `list_releases
 Assumptions: a service's repository is `repos[service]` (option) or `<owner>/<service>` (option `owner`); a call
 without a service needs option `default_repo`. Deployments are GitHub releases (tag = deploy id, target_commitish =
 commit). PR ids are `pr-<number>`, their body is our `diff`. Results are filtered to the window client-side:
-github-mcp-server's `list_commits` takes no since/until (0.12.1 checked against its tool schema in tests/vendors). List payloads carry no diffs (`diff` is lossy there).
+github-mcp-server's `list_commits` takes no since/until (0.12.1, checked against its tool schema in tests/vendors).
+List payloads carry no diffs (`diff` is lossy there).
 """
 
 from __future__ import annotations

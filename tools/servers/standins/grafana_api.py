@@ -1,10 +1,10 @@
 """A stand-in of Grafana's HTTP API over a world, for the real mcp-grafana server.
 
 Serves `api/health`, `api/frontend/settings`, `api/datasources` (one Prometheus, one Loki), and the datasource proxy
-and resource API in front of them: Prometheus' `api/v1/query_range` (matrix) and `api/v1/labels`, Loki's `loki/api/v1/query_range` (streams) and
-`label/{name}/values`, in the real JSON shapes. The series and lines come from the world's log-system operations,
-with every label a series carries. Selectors understood: `name`, `{__name__=~"a|b", label="v", ...}`, and a LogQL
-stream selector with `|~`/`|=` line filters; anything else is a 400 in the API's own error shape.
+and resource API in front of them: Prometheus' `api/v1/query_range` (matrix), Loki's `loki/api/v1/query_range`
+(streams) and `label/{name}/values`, in the real JSON shapes. The series and lines come from the world's log-system
+operations, with every label a series carries. Selectors understood: `name`, `{__name__=~"a|b", label="v", ...}`,
+and a LogQL stream selector with `|~`/`|=` line filters; anything else is a 400 in the API's own error shape.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def grafana_app(world: World, seen: Seen | None = None, *, service_label: str = 
                 service=service[1] if service[0] == "=" else None,
                 level=level,
                 limit=max(limit, 1),
-            )  # fmt: skip
+            )
         ).lines
         for kind, raw, quoted in _FILTER.findall(rest):
             pattern = raw or quoted.replace('\\"', '"').replace("\\\\", "\\")
