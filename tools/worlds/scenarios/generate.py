@@ -9,6 +9,7 @@ from datetime import datetime
 import numpy as np
 
 from graphs.contracts import LogLine, MetricSeries, Span
+from tools.worlds.scenarios.fields import parse_metric_key
 from tools.worlds.scenarios.schema import (
     PLACEHOLDER,
     Anomaly,
@@ -18,7 +19,6 @@ from tools.worlds.scenarios.schema import (
     TelemetrySpec,
     TraceSpec,
     int_range,
-    parse_metric_key,
 )
 
 
