@@ -7,6 +7,7 @@ export LANGSMITH_TRACING ?= false
 export LANGGRAPH_CLI_NO_ANALYTICS ?= 1
 export LANGGRAPH_NO_VERSION_CHECK ?= true
 NEZHA_DIR ?= $(abspath ../shared/datasets/nezha)
+PETSHOP_DIR ?= $(abspath ../shared/datasets/petshop/dataset)
 
 .PHONY: run test eval lint format schemas clean
 
@@ -35,6 +36,8 @@ test: $(VENV)/.installed-test
 eval: $(VENV)/.installed
 	$(PM) eval nezha --data-dir $(NEZHA_DIR) --system trainticket --out out/eval/nezha-tt
 	$(PM) eval nezha --data-dir $(NEZHA_DIR) --system onlineboutique --out out/eval/nezha-ob
+	$(PM) eval petshop --data-dir $(PETSHOP_DIR) --set low_traffic --out out/eval/petshop-low
+	$(PM) eval petshop --data-dir $(PETSHOP_DIR) --set high_traffic --out out/eval/petshop-high
 	$(PM) eval scenarios --out out/eval/scenarios
 
 schemas: $(VENV)/.installed
