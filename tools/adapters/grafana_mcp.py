@@ -6,8 +6,10 @@ endTime, stepSeconds, queryType: "range"} -> the Prometheus matrix (list of {met
 `list_loki_label_values` {datasourceUid, labelName} -> a list of strings. mcp-grafana 2.x wraps the log and metric
 lists as `{data: [...], metadata|hints: ...}` and refuses fractional seconds in `startTime`/`endTime`; both are read.
 Assumptions: services are the Loki/Prometheus label `service` (option `service_label`), log level the Loki label
-`level`, the instance the label `instance`; datasource uids come from options `loki_uid` / `prometheus_uid`
-(defaults "loki", "prometheus"). Traces (Tempo) and the service registry are not served by this adapter.
+`level`, the instance the label `instance`; a metric's name is `__name__` unless option `metric_label` names the
+label that keeps it (`source_metric` where names were rewritten to fit Prometheus); datasource uids come from
+options `loki_uid` / `prometheus_uid` (defaults "loki", "prometheus"). Traces (Tempo) and the service registry are
+not served by this adapter.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def _seconds(moment: Any, *, up: bool) -> str:
 def _metrics_args(q: io.QueryMetricsIn, o: dict[str, Any]) -> dict[str, Any]:
     return {
         "datasourceUid": o.get("prometheus_uid", "prometheus"),
-        "expr": metric_selector(q.metrics, q.service, _label(o)),
+        "expr": metric_selector(q.metrics, q.service, _label(o), o.get("metric_label", "__name__")),
         "startTime": _seconds(q.start, up=False),
         "endTime": _seconds(q.end, up=True),
         "stepSeconds": int(o.get("step_s", 60)),
@@ -117,7 +119,9 @@ class GrafanaMcpAdapter(VendorAdapter):
         "query_metrics": Mapping(
             "query_prometheus",
             _metrics_args,
-            lambda p, q, o: io.QueryMetricsOut(series=parse_matrix(_entries(p), _label(o))),
+            lambda p, q, o: io.QueryMetricsOut(
+                series=parse_matrix(_entries(p), _label(o), o.get("metric_label", "__name__"))
+            ),
         ),
         "list_services": Mapping(
             "list_loki_label_values",

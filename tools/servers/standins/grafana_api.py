@@ -13,6 +13,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -75,8 +76,11 @@ async def _params(request: Request) -> dict[str, str]:
     return params
 
 
-def grafana_app(world: World, seen: Seen | None = None, *, service_label: str = "service") -> Starlette:
-    """The Starlette app of the stand-in Grafana over a world."""
+def grafana_app(
+    world: World, seen: Seen | None = None, *, service_label: str = "service", prometheus_url: str | None = None
+) -> Starlette:
+    """The Starlette app of the stand-in Grafana over a world; with `prometheus_url`, the Prometheus datasource is
+    that real server, reached through the proxy as Grafana does."""
 
     def metrics(expr: str, start: float, end: float) -> list[dict[str, Any]]:
         name, match = matchers(expr)
@@ -143,6 +147,10 @@ def grafana_app(world: World, seen: Seen | None = None, *, service_label: str = 
         now = datetime.now(UTC).timestamp()
         try:
             start, end = _instant(params.get("start"), now - 3600), _instant(params.get("end"), now)
+            if uid == "prometheus" and prometheus_url:
+                async with httpx.AsyncClient(base_url=prometheus_url, timeout=30) as client:
+                    answer = await client.get(path, params=params)
+                return JSONResponse(answer.json(), answer.status_code)
             if uid == "prometheus" and path == "/api/v1/query_range":
                 result = metrics(params.get("query", ""), start, end)
                 return JSONResponse({"status": "success", "data": {"resultType": "matrix", "result": result}})
