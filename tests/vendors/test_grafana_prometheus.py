@@ -5,11 +5,10 @@ adapter reads through the vendor's `query_prometheus` are the world's, with thei
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
-from vendor_helpers import text_of, vendor_command, vendor_session
+from vendor_helpers import require_prometheus, text_of, vendor_command, vendor_session
 
 from tools import interfaces as io
 from tools.adapters import get_adapter
@@ -21,16 +20,9 @@ from tools.worlds.base import load_world
 WINDOW = {"start": "2026-11-20T10:20:00Z", "end": "2026-11-20T10:39:59Z"}
 
 
-def _prometheus_or_skip() -> None:
-    if shutil.which("prometheus") is None or shutil.which("promtool") is None:
-        if os.environ.get("PM_VENDORS_REQUIRED"):
-            pytest.fail("Debian's prometheus package is missing: make test installs it")
-        pytest.skip("Debian's prometheus package is not installed (make test installs it)")
-
-
 @pytest.mark.slow
 async def test_query_metrics_through_mcp_grafana_and_a_real_prometheus(tmp_path: Path) -> None:
-    _prometheus_or_skip()
+    require_prometheus()
     from tools.backends.load import export_metrics
     from tools.backends.prometheus_server import running
 

@@ -22,16 +22,30 @@ VENV = Path(sys.prefix)
 
 
 def vendor_command(name: str, *candidates: Path) -> str:
-    """The vendor server's executable; outside `make test` (PM_VENDORS_REQUIRED unset) a missing one skips."""
+    """The vendor server's executable; outside `make test` and CI a missing one skips."""
     for path in candidates:
         if path.is_file() and os.access(path, os.X_OK):
             return str(path)
     found = shutil.which(name, path=str(VENV / "bin")) or shutil.which(name)
     if found:
         return found
-    if os.environ.get("PM_VENDORS_REQUIRED"):
+    if required():
         pytest.fail(f"{name} is not installed: `make .venv/.installed-test` installs the pinned vendor servers")
     pytest.skip(f"{name} is not installed (make test installs it)")
+
+
+def required() -> bool:
+    """Under `make test` (PM_VENDORS_REQUIRED) or CI a missing server fails the test instead of skipping it."""
+    return bool(os.environ.get("PM_VENDORS_REQUIRED") or os.environ.get("CI"))
+
+
+def require_prometheus() -> None:
+    """Debian's prometheus and promtool, which tools/backends starts; installed by make test."""
+    if shutil.which("prometheus") and shutil.which("promtool"):
+        return
+    if required():
+        pytest.fail("Debian's prometheus package is missing: scripts/ensure-debian-packages.sh installs it")
+    pytest.skip("Debian's prometheus package is not installed (make test installs it)")
 
 
 @asynccontextmanager
