@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -130,7 +129,3 @@ def test_parity_gate_and_an_investigation_through_mcp_atlassian(
     assert ticket and ticket[0]["provider"] == "jira-vendor", "the ticket must come through mcp-atlassian"
     assert vendor["root_cause"]["service"] == runs["internal"]["root_cause"]["service"]
     assert vendor["root_cause"]["pinpoint"]["ref"] == runs["internal"]["root_cause"]["pinpoint"]["ref"]
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(pytest.main([__file__, "-q"]))
