@@ -18,8 +18,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e .
 	@touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
-	$(PY) -m pip install -q -e ".[test,redis,serving]"
+$(VENV)/.installed-test: $(VENV)/.installed tests/vendors/atlassian-requirements.txt
+	$(PY) -m pip install -q -e ".[test,redis,serving,vendors]"
+	@python=$$(scripts/find-python.sh) || exit 1; \
+	  [ -x $(VENV)/atlassian/bin/python ] || "$$python" -m venv $(VENV)/atlassian
+	$(VENV)/atlassian/bin/python -m pip install -q -r tests/vendors/atlassian-requirements.txt
 	@touch $@
 
 run: $(VENV)/.installed
@@ -28,7 +31,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest -q
+	PM_VENDORS_REQUIRED=1 $(VENV)/bin/pytest -q
 
 eval: $(VENV)/.installed
 	$(PM) eval nezha --data-dir $(NEZHA_DIR) --system trainticket --out out/eval/nezha-tt
