@@ -8,7 +8,12 @@ export LANGGRAPH_CLI_NO_ANALYTICS ?= 1
 export LANGGRAPH_NO_VERSION_CHECK ?= true
 NEZHA_DIR ?= $(abspath ../shared/datasets/nezha)
 
-.PHONY: run test eval lint format schemas clean
+.PHONY: run test eval gates lint format schemas clean debian-packages-test
+
+# What pip cannot bring, installed by scripts/ensure-debian-packages.sh (apt-get as root, else one line and exit 2).
+# The tests run throwaway PostgreSQL clusters (initdb, the postgres user) and Prometheus (prometheus, promtool).
+# `make run` and `make eval` need none today; a target that comes to need one calls the script the same way.
+TEST_DEBIAN_PACKAGES := postgresql prometheus
 
 $(VENV)/.installed: pyproject.toml
 	@python=$$(scripts/find-python.sh) || exit 1; \
@@ -24,15 +29,29 @@ $(VENV)/.installed-test: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(PM) investigate --world demo --alert "checkout p95 latency above 2s" --out out/demo
 
-test: $(VENV)/.installed-test
+debian-packages-test:
+	@scripts/ensure-debian-packages.sh $(TEST_DEBIAN_PACKAGES)
+
+test: debian-packages-test $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest -q
+	PM_UNDER_MAKE=1 $(VENV)/bin/pytest -q
 
 eval: $(VENV)/.installed
 	$(PM) eval nezha --data-dir $(NEZHA_DIR) --system trainticket --out out/eval/nezha-tt
 	$(PM) eval nezha --data-dir $(NEZHA_DIR) --system onlineboutique --out out/eval/nezha-ob
 	$(PM) eval scenarios --out out/eval/scenarios
+
+# the gates' tools live in their own venv: checkov pins dependencies of its own that must not move ours
+.venv-gates/.installed: scripts/gates-requirements.txt
+	@python=$$(scripts/find-python.sh) || exit 1; \
+	  [ -x .venv-gates/bin/python ] || "$$python" -m venv .venv-gates
+	.venv-gates/bin/pip install -q -r scripts/gates-requirements.txt
+	@touch $@
+
+# release gates, one line each: PASS / FAIL / SKIP (cannot run here), the reason; CI runs them after `make test`
+gates: debian-packages-test $(VENV)/.installed-test .venv-gates/.installed
+	PM_UNDER_MAKE=1 $(PY) scripts/gates.py
 
 schemas: $(VENV)/.installed
 	$(PM) schemas --out contracts
@@ -44,4 +63,4 @@ format: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) out .production-master
+	rm -rf $(VENV) .venv-gates out .production-master

@@ -1,0 +1,156 @@
+"""Release gates: each prints one line, PASS / FAIL / SKIP (cannot run here, and why), then the reason.
+
+python scripts/gates.py [GATE...]   # all gates by default; exit 1 when any fails. `make gates` runs it after the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from contract_compat import compare  # noqa: E402
+from render_manifests import render_all  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+VENV = REPO / ".venv" / "bin"
+TOOLS = REPO / ".venv-gates" / "bin"
+CODE = ["graphs", "agents", "tools", "memory", "api", "evals"]
+Result = tuple[str, str]  # (PASS | FAIL | SKIP, reason)
+
+
+def run(args: list[str], timeout: int = 600) -> subprocess.CompletedProcess:
+    env = os.environ | {"LANGSMITH_TRACING": "false", "PM_UNDER_MAKE": os.environ.get("PM_UNDER_MAKE", "")}
+    return subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def pytest_gate(*targets: str) -> Callable[[], Result]:
+    """A gate that is an existing pytest subset: PASS with its count, FAIL with the first failing test."""
+
+    def gate() -> Result:
+        result = run([str(VENV / "pytest"), "-q", "-p", "no:randomly", *targets])
+        summary = (result.stdout.strip().splitlines() or ["no output"])[-1].strip("= ")
+        if result.returncode == 0:
+            return "PASS", summary
+        failed = [line.split(" ", 1)[1] for line in result.stdout.splitlines() if line.startswith("FAILED ")]
+        return "FAIL", f"{failed[0] if failed else summary} ({summary}; pytest -q {' '.join(targets)})"
+
+    return gate
+
+
+def contracts() -> Result:
+    current = pytest_gate(
+        "tests/cli/test_cli.py::test_checked_in_schemas_are_current",
+        "tests/serving/test_serving_config.py::test_openapi_document_is_current",
+    )()
+    if current[0] != "PASS":
+        return "FAIL", f"checked-in contracts are stale: {current[1]}"
+    result = compare(REPO)
+    if result.breaks:
+        more = f" (+{len(result.breaks) - 1} more)" if len(result.breaks) > 1 else ""
+        return "FAIL", f"{result.breaks[0]}{more} vs {result.described}; python scripts/contract_compat.py"
+    accepted = f", {len(result.accepted)} accepted break(s)" if result.accepted else ""
+    return "PASS", f"{len(result.files)} contracts compatible with {result.described}{accepted}"
+
+
+def bandit() -> Result:
+    # medium severity and up, medium confidence and up; a reviewed line carries `# nosec BXXX` with its reason
+    result = run([str(TOOLS / "bandit"), "-q", "-r", *CODE, "-ll", "-ii", "-f", "json"])
+    try:
+        issues = json.loads(result.stdout)["results"]
+    except (json.JSONDecodeError, KeyError):
+        return "FAIL", f"bandit did not run: {(result.stderr or result.stdout).strip()[:200]}"
+    if issues:
+        first = issues[0]
+        where = f"{first['filename']}:{first['line_number']}"
+        return "FAIL", f"{len(issues)} issue(s); first {first['test_id']} {where}: {first['issue_text']}"
+    return "PASS", f"no medium/high issue in {', '.join(CODE)}"
+
+
+def pip_audit() -> Result:
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as frozen:
+        freeze = run([str(VENV / "python"), "-m", "pip", "freeze", "--exclude-editable"])
+        frozen.write(freeze.stdout)
+        frozen.flush()
+        args = [str(TOOLS / "pip-audit"), "--no-deps", "--disable-pip", "-r", frozen.name, "-f", "json", "--progress-spinner", "off"]
+        result = run(args, timeout=900)
+    try:
+        report = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        return "SKIP", f"pip-audit could not reach a vulnerability service: {result.stderr.strip().splitlines()[-1:]}"
+    deps = report.get("dependencies", [])
+    audited = [d for d in deps if "skip_reason" not in d]
+    vulnerable = [d for d in audited if d.get("vulns")]
+    if vulnerable:
+        first = vulnerable[0]
+        return "FAIL", f"{len(vulnerable)} vulnerable package(s); first {first['name']} {first['version']}: " + ", ".join(
+            v["id"] for v in first["vulns"]
+        )
+    if not audited:
+        return "SKIP", f"no vulnerability data for any of {len(deps)} installed packages (the service is unreachable here)"
+    return "PASS", f"{len(audited)} of {len(deps)} installed packages audited, none vulnerable"
+
+
+def secrets() -> Result:
+    files = run(["git", "ls-files", "-z"]).stdout.split("\0")
+    files = [f for f in files if f and (REPO / f).is_file()]
+    result = run([str(TOOLS / "detect-secrets"), "scan", "--baseline", ".secrets.baseline", *files])
+    if result.returncode != 0:
+        return "FAIL", f"detect-secrets: {result.stderr.strip()[:200]}"
+    baseline = json.loads((REPO / ".secrets.baseline").read_text())
+    unaudited = [
+        f"{path}:{finding['line_number']} {finding['type']}"
+        for path, findings in baseline["results"].items()
+        for finding in findings
+        if finding.get("is_secret") is not False
+    ]
+    run(["git", "checkout", "--", ".secrets.baseline"])  # the scan rewrites timestamps; keep the tree clean
+    if unaudited:
+        return "FAIL", f"{len(unaudited)} possible secret(s); first {unaudited[0]} (detect-secrets audit .secrets.baseline)"
+    return "PASS", f"{len(files)} tracked files, no unreviewed secret"
+
+
+def manifests() -> Result:
+    return render_all(REPO, TOOLS)
+
+
+GATES: dict[str, Callable[[], Result]] = {
+    "contracts": contracts,
+    "routing": pytest_gate("tests/router"),
+    "mcp-failures": pytest_gate(
+        "tests/gateway/test_faults.py", "tests/gateway/test_graph_fallback.py", "tests/gateway/test_limits_policy.py"
+    ),
+    "traces": pytest_gate("tests/audit/test_audit_tracing.py", "tests/audit/test_audit_lineage.py"),
+    "bandit": bandit,
+    "pip-audit": pip_audit,
+    "secrets": secrets,
+    "parity": pytest_gate("tests/gateway/test_providers_cli.py", "tests/gateway/test_adapters.py"),
+    "manifests": manifests,
+}
+
+
+def main(argv: list[str]) -> int:
+    unknown = [name for name in argv if name not in GATES]
+    if unknown:
+        print(f"unknown gate {unknown[0]}: choose from {', '.join(GATES)}", file=sys.stderr)
+        return 2
+    failed = 0
+    for name in argv or list(GATES):
+        started = time.monotonic()
+        try:
+            status, reason = GATES[name]()
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            status, reason = "FAIL", f"could not run: {exc}"
+        failed += status == "FAIL"
+        print(f"{status:4} {name:12} {reason} [{time.monotonic() - started:.0f}s]", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
