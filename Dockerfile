@@ -16,9 +16,11 @@ COPY tools tools
 COPY memory memory
 COPY api api
 COPY evals evals
-# a non-editable install: the final stage carries the venv alone, no compiler and no pip cache
-RUN --mount=type=cache,target=/root/.cache/pip \
-    python3 -m venv /opt/venv \
+# a non-editable install: the final stage carries the venv alone, no compiler and no pip cache. The optional
+# secret `pip-ca` is a CA bundle for networks whose proxy re-signs TLS (scripts/build-image.sh passes the host's).
+RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip-ca \
+    if [ -s /run/secrets/pip-ca ]; then export PIP_CERT=/run/secrets/pip-ca; fi \
+    && python3 -m venv /opt/venv \
     && /opt/venv/bin/pip install ".[serving,otel]" "langgraph-checkpoint-redis>=0.5" "redis>=5.2" \
     && /opt/venv/bin/pip uninstall -y pip
 

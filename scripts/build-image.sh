@@ -29,21 +29,33 @@ if [ -z "$base" ]; then
   if [ -z "$($builder images -q "$base" 2>/dev/null)" ]; then
     echo "no registry reachable: building the base from Debian's mirror with debootstrap (about 3 min)" >&2
     scripts/ensure-debian-packages.sh debootstrap
-    mkdir -p "$cache" && rm -rf "$cache/rootfs"
-    debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates trixie "$cache/rootfs" \
-      http://deb.debian.org/debian >"$cache/debootstrap.log"
-    rm -rf "$cache"/rootfs/var/cache/apt/archives/*.deb "$cache"/rootfs/var/lib/apt/lists/*
-    tar -C "$cache/rootfs" -c . | $builder import - "$base" >/dev/null
-    rm -rf "$cache/rootfs"
+    mkdir -p "$cache"
+    if [ ! -s "$cache/rootfs.tar" ]; then
+      rm -rf "$cache/rootfs"
+      debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates trixie "$cache/rootfs" \
+        http://deb.debian.org/debian >"$cache/debootstrap.log"
+      rm -rf "$cache"/rootfs/var/cache/apt/archives/*.deb "$cache"/rootfs/var/lib/apt/lists/*
+      tar -C "$cache/rootfs" -cf "$cache/rootfs.tar.tmp" . && mv "$cache/rootfs.tar.tmp" "$cache/rootfs.tar"
+      rm -rf "$cache/rootfs"
+    fi
+    if [ $builder = docker ]; then docker import "$cache/rootfs.tar" "$base" >/dev/null; else
+      ctr=$(buildah from scratch)
+      buildah add "$ctr" "$cache/rootfs.tar" / >/dev/null
+      buildah commit -q "$ctr" "$base" >/dev/null
+      buildah rm "$ctr" >/dev/null
+    fi
   fi
 fi
 echo "building $tag with $builder on $base" >&2
 
+# the host's CA bundle reaches pip in the build (a proxy that re-signs TLS); it is a secret mount, not a layer
+ca=${PIP_CERT:-/etc/ssl/certs/ca-certificates.crt}
 if [ $builder = docker ]; then
-  docker build --build-arg BASE="$base" -t "$tag" .
+  DOCKER_BUILDKIT=1 docker build --secret id=pip-ca,src="$ca" --build-arg BASE="$base" -t "$tag" .
 else
   # chroot isolation: this machine's container runtime may not set rlimits; docker format keeps the HEALTHCHECK
-  buildah bud --isolation chroot --format docker --layers --build-arg BASE="$base" -t "$tag" .
+  buildah bud --isolation chroot --format docker --layers --secret id=pip-ca,src="$ca" \
+    --build-arg BASE="$base" -t "$tag" .
 fi
 
 # smoke test, in the image as built

@@ -32,7 +32,7 @@ def bare_path(directory: Path, extra: dict[str, str] | None = None) -> Path:
 def run_as_user(args: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Runs as a non-root user: root drops to `nobody` (runuser), anyone else is already one."""
     if os.geteuid() == 0:
-        args = ["runuser", "-u", "nobody", "--", *args]
+        args = [shutil.which("runuser") or "/usr/sbin/runuser", "-u", "nobody", "--", *args]
     return subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
 
 
