@@ -72,8 +72,8 @@ in_image() {
 report=$(in_image production-master investigate --world demo --alert "$alert" --out /tmp/out 2>&1) || {
   echo "$report" >&2; echo "smoke test failed: the investigation did not finish" >&2; exit 1; }
 echo "$report" | grep -q "^root cause" || { echo "$report" >&2; echo "smoke test failed: no report" >&2; exit 1; }
-checks=$(in_image sh -c 'id -u; command -v gcc cc make pip || true')
+checks=$(in_image sh -c 'id -u; aegra --help >/dev/null || echo "aegra does not start"; command -v gcc cc make pip || true')
 [ "$(echo "$checks" | head -n 1)" != 0 ] || { echo "smoke test failed: the image runs as root" >&2; exit 1; }
 [ "$(echo "$checks" | wc -l)" -eq 1 ] || { echo "smoke test failed: build tools in the image: $checks" >&2; exit 1; }
 echo "$report" | grep -E "^(report|root cause|confidence|status)"
-echo "image $tag: smoke test passed (user $(echo "$checks" | head -n 1), no compiler, no pip)"
+echo "image $tag: smoke test passed (user $(echo "$checks" | head -n 1), aegra starts, no compiler, no pip)"
