@@ -32,7 +32,7 @@ run: $(VENV)/.installed
 debian-packages-test:
 	@scripts/ensure-debian-packages.sh $(TEST_DEBIAN_PACKAGES)
 
-test: debian-packages-test $(VENV)/.installed-test
+test: debian-packages-test $(VENV)/.installed-test .venv-gates/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	PM_UNDER_MAKE=1 $(VENV)/bin/pytest -q
