@@ -1,4 +1,4 @@
-"""Release gates fail on what they guard: a new secret, a manifest that scans or validates badly; bad input is exit 2."""
+"""Release gates fail on what they guard: a new secret, a manifest that scans or validates badly; bad input: exit 2."""
 
 from __future__ import annotations
 
@@ -63,14 +63,15 @@ def test_an_unknown_gate_is_one_line_and_exit_2() -> None:
 def test_the_secrets_gate_fails_on_a_new_secret_and_passes_once_it_is_marked_fake(tmp_path: Path) -> None:
     root = project(tmp_path, ".secrets.baseline")
     settings = root / "settings.py"
-    settings.write_text('AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"\n')  # pragma: allowlist secret
+    fake = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # pragma: allowlist secret
+    settings.write_text(f'AWS_SECRET_ACCESS_KEY = "{fake}"\n')
     commit(root)
     failed = gates(root, "secrets")
     assert failed.returncode == 1
     assert failed.stdout.startswith("FAIL secrets")
     assert "settings.py:1" in failed.stdout
 
-    settings.write_text('AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # pragma: allowlist secret\n')
+    settings.write_text(f'AWS_SECRET_ACCESS_KEY = "{fake}"  # pragma: allowlist secret\n')
     commit(root)
     passed = gates(root, "secrets")
     assert passed.returncode == 0, passed.stdout
