@@ -12,12 +12,11 @@ NEZHA_DIR ?= $(abspath ../shared/datasets/nezha)
 
 # What pip cannot bring, installed by scripts/ensure-debian-packages.sh (apt-get as root, else one line and exit 2).
 # The tests run throwaway PostgreSQL clusters (initdb, the postgres user) and Prometheus (prometheus, promtool).
-# `make run` and `make eval` need none today; a target that comes to need one calls the script the same way.
+# Every venv is made by scripts/make-venv.sh, which brings Debian's python3.X-venv the same way when it is missing.
 TEST_DEBIAN_PACKAGES := postgresql prometheus
 
 $(VENV)/.installed: pyproject.toml
-	@python=$$(scripts/find-python.sh) || exit 1; \
-	  [ -x $(PY) ] || "$$python" -m venv $(VENV)
+	@scripts/make-venv.sh $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .
 	@touch $@
@@ -44,8 +43,7 @@ eval: $(VENV)/.installed
 
 # the gates' tools live in their own venv: checkov pins dependencies of its own that must not move ours
 .venv-gates/.installed: scripts/gates-requirements.txt
-	@python=$$(scripts/find-python.sh) || exit 1; \
-	  [ -x .venv-gates/bin/python ] || "$$python" -m venv .venv-gates
+	@scripts/make-venv.sh .venv-gates
 	.venv-gates/bin/pip install -q -r scripts/gates-requirements.txt
 	@touch $@
 

@@ -12,7 +12,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "ensure-debian-packages.sh"
 # what the script and make need to run; symlinked into a bare bin dir so nothing else on PATH leaks through
-TOOLS = ("bash", "ls", "head", "id", "grep", "dpkg-query", "make", "env")
+TOOLS = ("bash", "ls", "head", "id", "grep", "dpkg-query", "make", "env", "dirname")
 
 
 def bare_path(directory: Path, extra: dict[str, str] | None = None) -> Path:
@@ -121,3 +121,15 @@ def test_as_root_with_everything_present_it_installs_nothing(tmp_path: Path) -> 
         ["bash", str(SCRIPT), "postgresql", "prometheus"], capture_output=True, text=True, timeout=60
     )
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_a_debian_python_without_its_venv_module_asks_for_the_package(tmp_path: Path) -> None:
+    """`make run` on a fresh Debian: the python3.X-venv package is what stands between it and a venv."""
+    fake_python = 'case "$2" in *ensurepip*) exit 1 ;; *print*) echo python3.12-venv ;; *) exit 0 ;; esac'
+    env = hidden_env(open_tmp(tmp_path))
+    env["PATH"] = str(bare_path(tmp_path / "bin-python", {"python3.12": fake_python}))
+    result = run_as_user(["bash", str(REPO / "scripts" / "make-venv.sh"), str(tmp_path / "venv")], env)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "sudo apt-get install -y python3.12-venv" in result.stderr
+    assert not (tmp_path / "venv").exists()
