@@ -49,6 +49,8 @@ def baseline_ref(repo: Path) -> tuple[str | None, str]:
     parent = git(repo, "rev-parse", "--short", "HEAD^1")
     if parent:
         return "HEAD^1", f"previous commit {parent} (no release tag yet)"
+    if git(repo, "rev-parse", "--is-shallow-repository") == "true":
+        return None, "no baseline: a shallow clone without history (fetch it, or set PM_CONTRACTS_BASELINE)"
     return None, "no baseline (first commit)"
 
 
