@@ -12,11 +12,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from contract_compat import compare
+from gate_pytest import Outcome, run_subsets
 from render_manifests import render_all
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,33 +31,51 @@ def run(args: list[str], timeout: int = 600) -> subprocess.CompletedProcess:
     return subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env)
 
 
-def pytest_gate(*targets: str) -> Callable[[], Result]:
-    """A gate that is an existing pytest subset: PASS with its count, FAIL with the first failing test."""
+# the gates that are existing pytest subsets; all run in one pytest process before the other gates
+SUBSETS: dict[str, list[str]] = {
+    "contracts": [
+        "tests/cli/test_cli.py::test_checked_in_schemas_are_current",
+        "tests/serving/test_serving_config.py::test_openapi_document_is_current",
+    ],
+    "routing": ["tests/router"],
+    "mcp-failures": [
+        "tests/gateway/test_faults.py",
+        "tests/gateway/test_graph_fallback.py",
+        "tests/gateway/test_limits_policy.py",
+    ],
+    "traces": ["tests/audit/test_audit_tracing.py", "tests/audit/test_audit_lineage.py"],
+    "parity": ["tests/gateway/test_providers_cli.py", "tests/gateway/test_adapters.py"],
+}
+OUTCOMES: dict[str, Outcome] = {}
+SUMMARY: list[str] = []
 
-    def gate() -> Result:
-        result = run([str(VENV / "pytest"), "-q", "-p", "no:randomly", *targets])
-        summary = (result.stdout.strip().splitlines() or ["no output"])[-1].strip("= ")
-        if result.returncode == 0:
-            return "PASS", summary
-        failed = [line.split(" ", 1)[1] for line in result.stdout.splitlines() if line.startswith("FAILED ")]
-        return "FAIL", f"{failed[0] if failed else summary} ({summary}; pytest -q {' '.join(targets)})"
 
-    return gate
+def subset_result(name: str) -> Result:
+    """PASS with the count, FAIL with the first failing test and how to re-run it."""
+    outcome = OUTCOMES.get(name)
+    if outcome is None or outcome.passed + len(outcome.failed) == 0:
+        return "FAIL", f"no test ran: {SUMMARY[0] if SUMMARY else 'pytest did not start'}"
+    counts = f"{outcome.passed} passed" + (f", {outcome.skipped} skipped" if outcome.skipped else "")
+    if outcome.failed:
+        rerun = f"pytest -q {outcome.failed[0]}"
+        return "FAIL", f"{outcome.failed[0]} ({len(outcome.failed)} failed, {counts}; {rerun})"
+    return "PASS", f"{counts} in {outcome.seconds:.0f}s of test time"
+
+
+def pytest_gate(name: str) -> Callable[[], Result]:
+    return lambda: subset_result(name)
 
 
 def contracts() -> Result:
-    current = pytest_gate(
-        "tests/cli/test_cli.py::test_checked_in_schemas_are_current",
-        "tests/serving/test_serving_config.py::test_openapi_document_is_current",
-    )()
+    current = subset_result("contracts")
     if current[0] != "PASS":
-        return "FAIL", f"checked-in contracts are stale: {current[1]}"
+        return "FAIL", f"checked-in contracts are stale or unchecked: {current[1]}"
     result = compare(REPO)
     if result.breaks:
         more = f" (+{len(result.breaks) - 1} more)" if len(result.breaks) > 1 else ""
         return "FAIL", f"{result.breaks[0]}{more} vs {result.described}; python scripts/contract_compat.py"
     accepted = f", {len(result.accepted)} accepted break(s)" if result.accepted else ""
-    return "PASS", f"{len(result.files)} contracts compatible with {result.described}{accepted}"
+    return "PASS", f"{len(result.files)} contracts current and compatible with {result.described}{accepted}"
 
 
 def bandit() -> Result:
@@ -127,26 +145,15 @@ def manifests() -> Result:
 
 GATES: dict[str, Callable[[], Result]] = {
     "contracts": contracts,
-    "routing": pytest_gate("tests/router"),
-    "mcp-failures": pytest_gate(
-        "tests/gateway/test_faults.py", "tests/gateway/test_graph_fallback.py", "tests/gateway/test_limits_policy.py"
-    ),
-    "traces": pytest_gate("tests/audit/test_audit_tracing.py", "tests/audit/test_audit_lineage.py"),
+    "routing": pytest_gate("routing"),
+    "mcp-failures": pytest_gate("mcp-failures"),
+    "traces": pytest_gate("traces"),
     "bandit": bandit,
     "pip-audit": pip_audit,
     "secrets": secrets,
-    "parity": pytest_gate("tests/gateway/test_providers_cli.py", "tests/gateway/test_adapters.py"),
+    "parity": pytest_gate("parity"),
     "manifests": manifests,
 }
-
-
-def timed(name: str) -> tuple[str, str, float]:
-    started = time.monotonic()
-    try:
-        status, reason = GATES[name]()
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        status, reason = "FAIL", f"could not run: {exc}"
-    return status, reason, time.monotonic() - started
 
 
 def main(argv: list[str]) -> int:
@@ -156,19 +163,24 @@ def main(argv: list[str]) -> int:
         return 2
     names = argv or list(GATES)
     started = time.monotonic()
-    # the gates mostly wait (on subprocesses, servers, timeouts): three at a time, lines printed in order
-    with ThreadPoolExecutor(max_workers=int(os.environ.get("PM_GATES_JOBS", "3"))) as pool:
-        futures = {name: pool.submit(timed, name) for name in names}
-        failed = 0
-        for name in names:
-            status, reason, seconds = futures[name].result()
-            failed += status == "FAIL"
-            print(f"{status:4} {name:12} {reason} [{seconds:.0f}s]", flush=True)
-    skipped = sum(future.result()[0] == "SKIP" for future in futures.values())
-    passed = len(names) - failed - skipped
+    subsets = {name: SUBSETS[name] for name in names if name in SUBSETS}
+    if subsets:
+        outcomes, summary = run_subsets(REPO, VENV / "pytest", subsets)
+        OUTCOMES.update(outcomes)
+        SUMMARY.append(summary)
+        print(f"pytest subsets of {', '.join(subsets)}: {summary}", flush=True)
+    counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
+    for name in names:
+        gate_started = time.monotonic()
+        try:
+            status, reason = GATES[name]()
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            status, reason = "FAIL", f"could not run: {exc}"
+        counts[status] += 1
+        print(f"{status:4} {name:12} {reason} [{time.monotonic() - gate_started:.0f}s]", flush=True)
     print(f"all gates took {time.monotonic() - started:.0f}s")
-    print(f"gates: {passed} passed, {failed} failed, {skipped} skipped")
-    return 1 if failed else 0
+    print(f"gates: {counts['PASS']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped")
+    return 1 if counts["FAIL"] else 0
 
 
 if __name__ == "__main__":
