@@ -53,6 +53,9 @@ SUMMARY: list[str] = []
 def subset_result(name: str) -> Result:
     """PASS with the count, FAIL with the first failing test and how to re-run it."""
     outcome = OUTCOMES.get(name)
+    missing = [t for t in SUBSETS[name] if not (REPO / t.partition("::")[0]).exists()]
+    if missing:
+        return "FAIL", f"no test ran: {missing[0]} does not exist (renamed? update SUBSETS in scripts/gates.py)"
     if outcome is None or outcome.passed + len(outcome.failed) == 0:
         return "FAIL", f"no test ran: {SUMMARY[0] if SUMMARY else 'pytest did not start'}"
     counts = f"{outcome.passed} passed" + (f", {outcome.skipped} skipped" if outcome.skipped else "")

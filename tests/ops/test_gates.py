@@ -99,3 +99,22 @@ def test_the_manifests_gate_fails_on_a_field_kubernetes_does_not_know(tmp_path: 
     result = gates(root, "manifests")
     assert result.returncode == 1
     assert "invalid object" in result.stdout and "minReady" in result.stdout
+
+
+def test_a_pytest_backed_gate_fails_with_its_failing_test_and_the_others_still_report(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / ".venv").symlink_to(REPO / ".venv")
+    (root / "tests" / "router").mkdir(parents=True)
+    (root / "tests" / "router" / "test_policy.py").write_text(
+        "def test_holds():\n    assert True\n\n\ndef test_breaks():\n    assert 1 == 2\n"
+    )
+    (root / "tests" / "audit").mkdir()
+    for name in ("test_audit_tracing.py", "test_audit_lineage.py"):
+        (root / "tests" / "audit" / name).write_text("def test_spans():\n    assert True\n")
+    result = gates(root, "routing", "traces", "parity")
+    assert result.returncode == 1
+    lines = {line.split()[1]: line for line in result.stdout.splitlines() if line[:4] in ("PASS", "FAIL")}
+    assert lines["routing"].startswith("FAIL") and "tests/router/test_policy.py::test_breaks" in lines["routing"]
+    assert lines["traces"].startswith("PASS") and "2 passed" in lines["traces"]
+    assert lines["parity"].startswith("FAIL") and "test_providers_cli.py does not exist" in lines["parity"]
+    assert result.stdout.splitlines()[-1] == "gates: 1 passed, 2 failed, 0 skipped"
