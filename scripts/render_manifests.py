@@ -1,7 +1,7 @@
 """Renders the kustomize overlays under deploy/kubernetes, validates every object and scans the installable ones.
 
 python scripts/render_manifests.py   # writes out/manifests/NAME.yaml; one line, exit 1 on a finding
-Renderer: `kubectl kustomize` (any kubectl since 1.14; Debian's kubernetes-client brings one). Validation:
+Renderer: `kubectl kustomize` (1.20, Debian's kubernetes-client, and 1.32 render the same). Validation:
 kubernetes-validate --strict (unknown fields fail; CRDs such as KEDA's are warned about). Scan: checkov with the
 accepted findings of deploy/kubernetes/checkov.yaml.
 """

@@ -100,7 +100,7 @@ def test_a_fresh_checkout_make_test_stops_at_the_missing_packages_first(tmp_path
     (clone / "pyproject.toml").write_text("")
     result = run_as_user(["make", "--no-print-directory", "test"], hidden_env(tmp_path), cwd=clone)
     assert result.returncode == 2
-    assert "sudo apt-get install -y postgresql prometheus" in result.stderr.splitlines()[0]
+    assert "sudo apt-get install -y postgresql prometheus kubernetes-client" in result.stderr.splitlines()[0]
     assert not (clone / ".venv").exists()  # nothing else ran before it
 
 
