@@ -23,25 +23,32 @@ SCENARIO = "app-logouts-midnight"
 
 # (as pasted, the fragment that must never come out again: compared case-blind)
 CORPUS = [
-    ("AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
-    ("aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG"),
-    ("password=hunter2", "hunter2"),
-    ("password: Tr0ub4dor&3", "Tr0ub4dor"),
-    ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlc2ln", "eyJhbGciOiJIUzI1NiJ9"),
-    ("xoxb-123456789012-abcdefghijklmnopqrst", "xoxb-123456789012"),
-    ("postgres://admin:s3cretPW@db:5432/orders", "s3cretPW"),
-    ("redis://:r3disPass@cache:6379/0", "r3disPass"),
-    ("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_abcdefghijklmnopqrstuvwxyz"),
+    ("AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),  # pragma: allowlist secret
     (
-        "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAzQ3examplekeymaterial\n-----END RSA PRIVATE KEY-----",
-        "MIIEowIBAAKCAQEAzQ3",
+        "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",  # pragma: allowlist secret
+        "wJalrXUtnFEMI/K7MDENG",  # pragma: allowlist secret
+    ),
+    ("password=hunter2", "hunter2"),  # pragma: allowlist secret
+    ("password: Tr0ub4dor&3", "Tr0ub4dor"),  # pragma: allowlist secret
+    (
+        "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlc2ln",  # pragma: allowlist secret
+        "eyJhbGciOiJIUzI1NiJ9",  # pragma: allowlist secret
+    ),
+    ("xoxb-123456789012-abcdefghijklmnopqrst", "xoxb-123456789012"),  # pragma: allowlist secret
+    ("postgres://admin:s3cretPW@db:5432/orders", "s3cretPW"),  # pragma: allowlist secret
+    ("redis://:r3disPass@cache:6379/0", "r3disPass"),  # pragma: allowlist secret
+    ("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_abcdefghijklmnopqrstuvwxyz"),  # pragma: allowlist secret
+    (
+        "-----BEGIN RSA PRIVATE KEY-----\n"  # pragma: allowlist secret
+        "MIIEowIBAAKCAQEAzQ3examplekeymaterial\n-----END RSA PRIVATE KEY-----",  # pragma: allowlist secret
+        "MIIEowIBAAKCAQEAzQ3",  # pragma: allowlist secret
     ),
 ]
 # what a query builder makes of them: lower-cased, `=` and `:` dropped
 DERIVED = [
     "akiaiosfodnn7example password hunter2",
     "password hunter2",
-    "xoxb-123456789012-abcdefghijklmnopqrst",
+    "xoxb-123456789012-abcdefghijklmnopqrst",  # pragma: allowlist secret
     "authorization bearer eyjhbgcioijiuzi1nij9 eyjzdwiioijhzg1pbij9",
     "begin rsa private key miieowibaakcaqeazq3examplekeymaterial end rsa private key",
 ]

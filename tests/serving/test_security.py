@@ -153,9 +153,12 @@ async def test_the_api_description_and_build_info_need_a_key(stack: Stack) -> No
 
 
 SECRETS_IN_REQUEST = {
-    "text": "checkout p95 latency above 2s; AKIAIOSFODNN7EXAMPLE password=hunter2 "
-    "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlc2ln",
-    "labels": {"slack": "xoxb-123456789012-abcdefghijklmnop", "db": "postgres://admin:s3cretPW@db:5432/x"},
+    "text": "checkout p95 latency above 2s; AKIAIOSFODNN7EXAMPLE password=hunter2 "  # pragma: allowlist secret
+    "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlc2ln",  # pragma: allowlist secret
+    "labels": {
+        "slack": "xoxb-123456789012-abcdefghijklmnop",  # pragma: allowlist secret
+        "db": "postgres://admin:s3cretPW@db:5432/x",  # pragma: allowlist secret
+    },
 }
 NEEDLES = ("akiaiosfodnn7example", "hunter2", "eyjhbgcioijiuzi1nij9", "xoxb-123456789012", "s3cretpw")
 
