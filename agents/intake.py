@@ -14,6 +14,7 @@ from langchain_core.runnables import RunnableConfig
 from agents.collector.bug_parse import parse_ticket
 from agents.services import NodeServices, get_services
 from graphs.contracts import TENANT_NAME, InvestigationRequest, RequestKind, Scope, Ticket, TimeWindow, stable_hash
+from memory.audit.redact import DEFAULT_REDACTOR, REDACTED
 
 TICKET_AFTER = timedelta(minutes=5)
 
@@ -21,7 +22,8 @@ TICKET_AFTER = timedelta(minutes=5)
 async def intake(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
     services = get_services(config)
     settings = services.settings
-    request = InvestigationRequest.model_validate(state["request"])
+    # first, before anything derives from it (queries, dedup key, report, audit): the request without its secrets
+    request = redact_request(InvestigationRequest.model_validate(state["request"]))
     tenant = authenticated_tenant(config)
     if tenant is not None and tenant != request.tenant:
         # the runtime authenticated the caller: its tenant wins over whatever the body claims, so an SDK or cron run
@@ -57,6 +59,23 @@ async def intake(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any
         "iteration": 0,
         "started_at": time.time(),
     }
+
+
+def redact_request(request: InvestigationRequest) -> InvestigationRequest:
+    """The request with every secret the audit patterns know replaced in its text, labels, services and ticket key;
+    a label whose key names a secret (`password`, `token`...) loses its value whole."""
+    redactor = DEFAULT_REDACTOR
+    labels = {
+        redactor.redact_text(key): REDACTED if redactor.is_sensitive_key(key) and value else redactor.redact_text(value)
+        for key, value in request.labels.items()
+    }
+    update = {
+        "text": redactor.redact_text(request.text),
+        "labels": labels,
+        "services": [redactor.redact_text(s) for s in request.services],
+        "ticket_key": redactor.redact_text(request.ticket_key) if request.ticket_key else None,
+    }
+    return request.model_copy(update=update)
 
 
 def authenticated_tenant(config: RunnableConfig) -> str | None:

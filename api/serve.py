@@ -107,15 +107,37 @@ def wait_ready(instance: Instance, timeout: float = 90.0) -> None:
 
 
 def stop_instance(instance: Instance, sig: signal.Signals = signal.SIGTERM, timeout: float = 30.0) -> None:
-    """Signal the instance's process group (aegra serve and its uvicorn child) and wait for it."""
+    """Signal the instance's process group (aegra serve and its uvicorn child) and wait until all of it is gone:
+    `aegra serve` exits before its server has drained, and the stores must outlive the server."""
+    group = instance.process.pid
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(instance.process.pid, sig)
-    try:
-        instance.process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
+        os.killpg(group, sig)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and (instance.process.poll() is None or _group_alive(group)):
+        time.sleep(0.1)
+    if instance.process.poll() is None or _group_alive(group):
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(instance.process.pid, signal.SIGKILL)
-        instance.process.wait(timeout=timeout)
+            os.killpg(group, signal.SIGKILL)
+    instance.process.wait(timeout=timeout)
+    while _group_alive(group) and time.monotonic() < deadline + timeout:
+        time.sleep(0.1)
+
+
+def _group_alive(group: int) -> bool:
+    """True while any process of the group runs (a zombie its parent has not reaped counts as gone)."""
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    states = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == group:
+                states.append(fields[0])
+    return any(state != "Z" for state in states) if states else False
 
 
 @contextlib.contextmanager
@@ -159,21 +181,52 @@ def serve(
     from memory import postgres_server, redis_server
 
     home = home.resolve()
+    credentials = store_credentials(home)
     signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly under a supervisor, as on Ctrl-C
-    with contextlib.ExitStack() as stack:
+    # a signal at any point (even while starting) unwinds the stack in order: instances, then Redis, then PostgreSQL
+    with contextlib.suppress(KeyboardInterrupt), contextlib.ExitStack() as stack:
         if database_url is None:
-            database_url = stack.enter_context(postgres_server.running(home / "postgres")).url
+            postgres = postgres_server.running(home / "postgres", password=credentials["postgres"])
+            database_url = stack.enter_context(postgres).url
         if redis_url is None:
-            redis_url = stack.enter_context(redis_server.running(home / "redis")).url
+            redis_url = stack.enter_context(redis_server.running(home / "redis", password=credentials["redis"])).url
         ports = [port + offset for offset in range(instances)]
+        # audit, once-store and memory files of the instances under --home, not under their working directory
+        extra = {"PM_HOME": str(home)}
         started = stack.enter_context(
-            running_instances(ports, database_url=database_url, redis_url=redis_url, log_dir=home / "logs", host=host)
+            running_instances(
+                ports, database_url=database_url, redis_url=redis_url, log_dir=home / "logs", host=host, extra_env=extra
+            )
         )
-        print("production-master serving:", ", ".join(i.url for i in started), f"(Redis {redis_url})", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            while all(i.process.poll() is None for i in started):
-                time.sleep(1.0)
+        shown = _without_password(redis_url)
+        print("production-master serving:", ", ".join(i.url for i in started), f"(Redis {shown})", flush=True)
+        while all(i.process.poll() is None for i in started):
+            time.sleep(1.0)
+
+
+def store_credentials(home: Path) -> dict[str, str]:
+    """The passwords of the Redis and PostgreSQL that `serve` starts: made once per home, kept in a 0600 file, so no
+    other local user reads tenants' webhook secrets or adds API keys (`<home>/redis/redis.url` holds the URL)."""
+    import json
+
+    path = home / "credentials.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o755)  # PostgreSQL (the `postgres` user, under root) must reach <home>/postgres
+    made = {"redis": secrets.token_urlsafe(24), "postgres": secrets.token_urlsafe(24)}
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(made))
+    return made
+
+
+def _without_password(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('@', 1)[1]}" if "@" in rest else url
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
+    # once: a second signal while the servers drain must not cut the orderly stop short (servers, then stores)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise KeyboardInterrupt

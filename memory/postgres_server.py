@@ -37,11 +37,12 @@ class PostgresServer:
 
     port: int
     dir: Path
+    password: str | None = None
 
     @property
     def url(self) -> str:
-        # trust authentication on loopback: the password is a placeholder that asyncpg and psycopg require
-        return f"postgresql://postgres:postgres@127.0.0.1:{self.port}/{DATABASE}"
+        # without a password, trust authentication on loopback: `postgres` is a placeholder asyncpg and psycopg need
+        return f"postgresql://postgres:{self.password or 'postgres'}@127.0.0.1:{self.port}/{DATABASE}"
 
 
 def find_bin() -> Path:
@@ -78,29 +79,45 @@ def _prepare(directory: Path) -> Path:
     return directory / "data"
 
 
-def start(directory: Path, port: int | None = None) -> PostgresServer:
+def start(directory: Path, port: int | None = None, *, password: str | None = None) -> PostgresServer:
     """initdb (once) in `directory`, start on 127.0.0.1 (a free port unless given) and create the `aegra` database.
 
-    As root, `directory` must be reachable by the `postgres` user (not under a 0700 root-owned parent).
+    As root, `directory` must be reachable by the `postgres` user (not under a 0700 root-owned parent). With
+    `password`, a new cluster takes password authentication (scram-sha-256) instead of trusting loopback.
     """
     bin_dir = find_bin()
     data = _prepare(directory)
     if not (data / "PG_VERSION").exists():
-        _run([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"], "initdb")
+        initdb = [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-E", "UTF8"]
+        if password:
+            secret = directory / "initdb.pw"  # initdb reads it once; the postgres user owns the directory
+            secret.write_text(password + "\n")
+            secret.chmod(0o600)
+            if os.geteuid() == 0:
+                owner = pwd.getpwnam(OWNER)
+                os.chown(secret, owner.pw_uid, owner.pw_gid)
+            try:
+                _run([*initdb, "--auth=scram-sha-256", f"--pwfile={secret}"], "initdb")
+            finally:
+                secret.unlink(missing_ok=True)
+        else:
+            _run([*initdb, "--auth=trust"], "initdb")
     chosen = port or free_port()
     options = f"-p {chosen} -h 127.0.0.1 -k {directory} -c fsync=off -c max_connections=300"
     log = directory / "postgres.log"
     _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "-t", "30", "start"], "pg_ctl")
-    server = PostgresServer(port=chosen, dir=directory)
+    server = PostgresServer(port=chosen, dir=directory, password=password)
     result = subprocess.run(
         [str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(chosen), "-U", "postgres", DATABASE],
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, "PGPASSWORD": password} if password else None,
     )
     if result.returncode != 0 and "already exists" not in result.stderr:
         stop(directory)
         raise PostgresServerError(f"createdb failed: {result.stderr.strip()}")
+    (directory / URL_FILE).touch(mode=0o600)
     (directory / URL_FILE).write_text(server.url)
     return server
 
@@ -116,14 +133,16 @@ def stop(directory: Path) -> bool:
 
 
 @contextlib.contextmanager
-def running(directory: Path | None = None, port: int | None = None) -> Iterator[PostgresServer]:
+def running(
+    directory: Path | None = None, port: int | None = None, *, password: str | None = None
+) -> Iterator[PostgresServer]:
     """A PostgreSQL for the duration of the block; a temporary directory (removed after) when none is given."""
     import tempfile
 
     owned = directory is None
     base = Path(tempfile.mkdtemp(prefix="pm-postgres-")) if directory is None else directory
     try:
-        server = start(base, port)
+        server = start(base, port, password=password)
         try:
             yield server
         finally:

@@ -38,10 +38,12 @@ class RedisServer:
     pid: int
     port: int
     dir: Path
+    password: str | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
 
 
 def _package_dir(name: str) -> Path | None:
@@ -90,16 +92,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _modules_ready(port: int) -> bool:
+def _modules_ready(port: int, password: str | None = None) -> bool:
     import redis
 
-    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1.0, socket_connect_timeout=1.0)
+    client = redis.Redis(host="127.0.0.1", port=port, password=password, socket_timeout=1.0, socket_connect_timeout=1.0)
     try:
         if not client.ping():
             return False
         names = {_module_name(entry) for entry in client.module_list()}
         return all(name in names for name in REQUIRED_MODULES)
-    except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError):
+    except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError, redis.AuthenticationError):
         return False
     finally:
         client.close()
@@ -110,29 +112,43 @@ def _module_name(entry: dict[bytes | str, object]) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _launch(port: int, directory: Path) -> subprocess.Popen[bytes]:
+def _launch(port: int, directory: Path, password: str | None = None) -> subprocess.Popen[bytes]:
     args = [str(find_redis_server()), "--bind", "127.0.0.1", "--port", str(port), "--protected-mode", "yes"]
     args += ["--dir", str(directory), "--save", "", "--appendonly", "no", "--logfile", str(directory / "redis.log")]
     for module in find_modules():
         args += ["--loadmodule", str(module)]
+    if password:  # read from stdin as a config file, so the password is not on the command line (`ps`)
+        args.insert(1, "-")
     # its own session: `start` from the CLI returns while the server keeps running
-    return subprocess.Popen(
-        args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    process = subprocess.Popen(
+        args,
+        stdin=subprocess.PIPE if password else subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
+    if password and process.stdin is not None:
+        process.stdin.write(f'requirepass "{password}"\n'.encode())
+        process.stdin.close()
+    return process
 
 
-def start(directory: Path, port: int | None = None, timeout: float = 20.0) -> RedisServer:
-    """Start redis-server on 127.0.0.1 (a free port unless one is given) and wait until both modules answer."""
+def start(
+    directory: Path, port: int | None = None, timeout: float = 20.0, *, password: str | None = None
+) -> RedisServer:
+    """Start redis-server on 127.0.0.1 (a free port unless one is given) and wait until both modules answer.
+    With `password`, every client must AUTH (`requirepass`); the URL file, which then holds it, is 0600."""
     directory.mkdir(parents=True, exist_ok=True)
     attempts = 1 if port is not None else 3
     for _ in range(attempts):
         chosen = port or free_port()
-        process = _launch(chosen, directory)
+        process = _launch(chosen, directory, password)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and process.poll() is None:
-            if _modules_ready(chosen):
-                server = RedisServer(pid=process.pid, port=chosen, dir=directory)
+            if _modules_ready(chosen, password):
+                server = RedisServer(pid=process.pid, port=chosen, dir=directory, password=password)
                 (directory / PID_FILE).write_text(str(process.pid))
+                (directory / URL_FILE).touch(mode=0o600)
                 (directory / URL_FILE).write_text(server.url)
                 return server
             time.sleep(0.05)
@@ -178,9 +194,9 @@ def stop(directory: Path) -> bool:
 
 
 @contextlib.contextmanager
-def running(directory: Path, port: int | None = None) -> Iterator[RedisServer]:
+def running(directory: Path, port: int | None = None, *, password: str | None = None) -> Iterator[RedisServer]:
     """A Redis 8 for the duration of the block."""
-    server = start(directory, port)
+    server = start(directory, port, password=password)
     try:
         yield server
     finally:

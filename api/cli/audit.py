@@ -67,6 +67,35 @@ async def _thread_state(settings: Settings, investigation: str) -> tuple[dict[st
     return snapshot.values, history
 
 
+async def _served_state(url: str, api_key: str, investigation: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The latest values and the checkpoint history of a served thread, through the LangGraph API."""
+    import httpx
+    from langgraph_sdk import get_client
+    from langgraph_sdk.errors import APIConnectionError, APIStatusError
+
+    client = get_client(url=url, api_key=api_key)
+    try:
+        state = await client.threads.get_state(investigation)
+        states = await client.threads.get_history(investigation, limit=1000)
+    except APIStatusError as error:
+        status = getattr(error, "status_code", None) or getattr(getattr(error, "response", None), "status_code", "?")
+        raise UserError(f"{url}: investigation {investigation} answered {status}") from None
+    except (httpx.TransportError, APIConnectionError) as error:
+        raise UserError(f"cannot reach {url}: {type(error).__name__}") from None
+    if not state.get("values"):
+        raise UserError(f"no investigation {investigation} on {url}")
+    history = [
+        {
+            "checkpoint_id": (s.get("checkpoint") or {}).get("checkpoint_id"),
+            "next": list(s.get("next") or []),
+            "created_at": s.get("created_at"),
+            "values": s.get("values"),
+        }
+        for s in states
+    ]
+    return state["values"], history
+
+
 def public_config(settings: Settings) -> dict[str, Any]:
     """The effective settings without anything secret (the redactor runs over them again on export)."""
     return settings.model_dump(mode="json", exclude={"config_file"})
@@ -76,12 +105,22 @@ def public_config(settings: Settings) -> dict[str, Any]:
 def bundle_export(
     investigation: Investigation,
     out: Annotated[Path, typer.Option("-o", "--out", help="The .tar.gz to write.")],
+    server: Annotated[
+        str | None,
+        typer.Option("--server", help="A served investigation: the server's URL (audit read from PM_HOME / --home)."),
+    ] = None,
+    api_key: Annotated[
+        str | None, typer.Option("--api-key", envvar="PM_API_KEY", help="With --server: the tenant's API key.")
+    ] = None,
 ) -> None:
     """Write request, config, every tool response, checkpoints, report and audit log to one file."""
     from memory.audit.bundle import export_bundle
 
     settings = Settings()
-    values, history = asyncio.run(_thread_state(settings, investigation))
+    if server is not None and not api_key:
+        raise UserError("--server needs --api-key (or PM_API_KEY): the tenant's key")
+    state = _served_state(server, api_key or "", investigation) if server else _thread_state(settings, investigation)
+    values, history = asyncio.run(state)
     manifest = export_bundle(
         settings.home,
         investigation,

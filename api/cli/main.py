@@ -111,17 +111,24 @@ def _request(
     if fired is None and start is None:
         fired = _world_now(settings)
     try:
-        return InvestigationRequest(
+        window = TimeWindow(start=start, end=end) if start and end else None
+    except ValidationError as exc:
+        raise UserError(f"--since/--until: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+    try:
+        request = InvestigationRequest(
             kind=RequestKind.ticket if ticket and not alert else RequestKind.alert,
             text=alert or f"ticket {ticket}",
             ticket_key=ticket,
             services=services,
-            window=TimeWindow(start=start, end=end) if start and end else None,
+            window=window,
             at=fired,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise UserError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+        raise UserError(f"{'.'.join(str(p) for p in first['loc']) or 'request'}: {first['msg']}") from None
+    from agents.intake import redact_request
+
+    return redact_request(request)  # before the checkpoint stores it as the graph's input
 
 
 def _world_now(settings: Settings) -> Any:

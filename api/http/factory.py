@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
@@ -11,7 +13,9 @@ from fastapi.responses import JSONResponse
 from langgraph_sdk.errors import InternalServerError as LangGraphServerError
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp
 
+from api.http.guard import RequestGuard
 from api.http.routes import router as api_router
 from api.http.routes_health import router as health_router
 from api.slack.routes import router as slack_router
@@ -44,9 +48,57 @@ async def _runtime_unavailable(_request: Request, error: Exception) -> JSONRespo
     return JSONResponse(status_code=503, content=body, headers={"Retry-After": "2"})
 
 
+class GuardedApp(FastAPI):
+    """Our app, with the request guard outside every middleware the runtime adds when it mounts its routes here."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        from api.http.settings import serving_settings
+
+        settings = serving_settings()
+        return RequestGuard(
+            super().build_middleware_stack(),
+            max_body_bytes=settings.max_body_bytes,
+            max_json_depth=settings.max_json_depth,
+            # tenants and keys exist where `serve` (Aegra with our auth hook) runs us; `langgraph dev` has none
+            authenticate=_refusal if settings.service_token is not None else None,
+            rewrite=_redacted_run_input,
+        )
+
+
+RUN_CREATE = re.compile(r"^(?:/threads/[^/]+)?/runs(?:/stream|/wait)?/?$")
+
+
+def _redacted_run_input(path: str, body: Any) -> Any | None:
+    """A run started through the LangGraph API stores its input as sent: the investigation request in it loses its
+    secrets here, before the runtime stores it (the intake node redacts again for runs that bypass this server)."""
+    given = body.get("input") if isinstance(body, dict) and RUN_CREATE.match(path) else None
+    request = given.get("request") if isinstance(given, dict) else None
+    if not isinstance(request, dict):
+        return None
+    from memory.audit.redact import redact
+
+    cleaned = redact(request)
+    return None if cleaned is request else {**body, "input": {**given, "request": cleaned}}
+
+
+async def _refusal(headers: dict[str, str]) -> str | None:
+    """None when the headers carry a valid API key, else why not (the guard answers 401 with it)."""
+    from langgraph_sdk import Auth
+
+    from api.auth.hook import principal_for_headers
+
+    try:
+        await principal_for_headers(headers)
+    except Auth.exceptions.HTTPException as error:
+        return str(error.detail)
+    except RedisError:
+        return "the API key cannot be checked now (tenant store unreachable); retry"
+    return None
+
+
 def create_app() -> FastAPI:
     """The app the runtime mounts; its own resources (Redis, the runtime client) are built on first use."""
-    app = FastAPI(
+    app = GuardedApp(
         title="production-master",
         version="0.1.0",
         description="Webhooks, investigations, feedback and health of production-master, beside the LangGraph API.",

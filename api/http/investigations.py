@@ -8,6 +8,7 @@ from typing import Any
 
 from langgraph_sdk.errors import NotFoundError
 
+from agents.intake import redact_request
 from api.http.context import ServingContext
 from api.http.metrics import ALERTS_ATTACHED, INVESTIGATIONS_STARTED
 from api.http.models import Accepted, InvestigationStatus, InvestigationView, PendingAction
@@ -29,6 +30,7 @@ def status_url(thread_id: str) -> str:
 
 async def start(ctx: ServingContext, request: InvestigationRequest) -> Accepted:
     """Create a thread tagged with tenant and source, and a background run of the investigation graph on it."""
+    request = redact_request(request)  # before the runtime stores it as the run's input and the thread's state
     client = ctx.client_for(request.tenant)
     metadata = {"source": request.source, "kind": request.kind.value, "dedup_key": request.dedup_key or ""}
     thread = await client.threads.create(metadata=metadata)
@@ -44,6 +46,7 @@ async def start(ctx: ServingContext, request: InvestigationRequest) -> Accepted:
 
 async def start_or_attach(ctx: ServingContext, request: InvestigationRequest) -> Accepted:
     """An alert whose fingerprint matches an open investigation attaches to it; otherwise a new one starts."""
+    request = redact_request(request)
     if not request.dedup_key:
         return await start(ctx, request)
     key = DEDUP_KEY.format(tenant=request.tenant, fingerprint=request.dedup_key)
@@ -66,6 +69,14 @@ async def start_or_attach(ctx: ServingContext, request: InvestigationRequest) ->
         # the holder finished (or vanished): release its key, unless another delivery replaced it meanwhile
         await _delete_if_equal(ctx, key, holder)
     raise RuntimeError(f"could not claim or attach fingerprint {request.dedup_key!r}")
+
+
+async def open_holder(ctx: ServingContext, request: InvestigationRequest) -> str | None:
+    """The open investigation an alert with this dedup key would attach to, if any."""
+    if not request.dedup_key:
+        return None
+    holder = await ctx.redis.get(DEDUP_KEY.format(tenant=request.tenant, fingerprint=request.dedup_key))
+    return holder if holder and holder != PENDING and await _is_open(ctx, request.tenant, holder) else None
 
 
 async def _settled(ctx: ServingContext, key: str) -> str | None:

@@ -28,18 +28,41 @@ InvestigationId = Annotated[str, Path(pattern=INVESTIGATION_ID, description="The
 ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 422)}
 router = APIRouter(prefix="/v1", responses=ERRORS)
 FEEDBACK_STREAM = "pm:feedback:{tenant}"
+SEEN_KEY = "pm:webhook-seen:{tenant}:{vendor}:{digest}"
+REPLAY_TTL_SECONDS = 7 * 24 * 3600  # vendors without a signed timestamp: a signature is accepted once a week
 
 
 async def _deliver(
     ctx: ContextDep, tenant: str, vendor: str, request: Request, parsed: tuple[list[InvestigationRequest], int]
 ) -> WebhookAccepted:
+    settings = ctx.settings
     try:
-        signatures.verify(vendor, request.headers, await request.body(), await _secret(tenant))
+        digest = signatures.verify(
+            vendor,
+            request.headers,
+            await request.body(),
+            await _secret(tenant),
+            max_skew=settings.webhook_max_skew_seconds,
+        )
     except signatures.SignatureError as error:
         WEBHOOKS.labels(vendor=vendor, outcome="bad_signature").inc()
         raise HTTPException(status_code=401, detail=str(error)) from None
     requests, ignored = parsed
-    accepted = [await investigations.start_or_attach(ctx, r) for r in requests]
+    seen = SEEN_KEY.format(tenant=tenant, vendor=vendor, digest=digest)
+    if digest and not await ctx.redis.set(seen, "1", nx=True, ex=REPLAY_TTL_SECONDS):
+        # a vendor's retry of a delivery still being investigated joins it; anything else it would start is a replay
+        if not requests or not all([await investigations.open_holder(ctx, r) for r in requests]):
+            WEBHOOKS.labels(vendor=vendor, outcome="replay").inc()
+            raise HTTPException(
+                status_code=409, detail=f"{vendor} delivery already received (same signature): a replay"
+            )
+        digest = None  # the first delivery owns the replay key
+    try:
+        accepted = [await investigations.start_or_attach(ctx, r) for r in requests]
+    except BaseException:
+        if digest:  # the sender retries a delivery we could not take: that retry is no replay
+            await ctx.redis.delete(seen)
+        raise
     WEBHOOKS.labels(vendor=vendor, outcome="accepted").inc()
     return WebhookAccepted(investigations=accepted, ignored=ignored)
 

@@ -24,6 +24,11 @@ class ServingSettings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_api_url: str = Field("https://slack.com/api/", description="A stand-in's URL in tests.")
     slack_tenant: str = Field("default", description="The tenant that Slack-started investigations belong to.")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Larger request bodies answer 413, on every route.")
+    max_json_depth: int = Field(64, ge=4, description="JSON bodies nested deeper answer 422, on every route.")
+    webhook_max_skew_seconds: int = Field(
+        300, ge=30, description="A signed webhook timestamp further than this from now answers 401."
+    )
 
 
 @lru_cache(maxsize=1)

@@ -151,13 +151,22 @@ def from_jira(payload: JiraPayload, *, tenant: str) -> tuple[list[InvestigationR
 
 
 def _plain(description: Any) -> str:
-    """Jira descriptions are wiki text (API v2) or an Atlassian Document Format tree (v3)."""
+    """Jira descriptions are wiki text (API v2) or an Atlassian Document Format tree (v3), walked without recursion
+    (the request guard bounds the depth; a walk over client input must not depend on the interpreter's stack)."""
     if isinstance(description, str):
         return description
-    if isinstance(description, dict):
-        own = description.get("text", "")
-        return " ".join(part for part in [own, *(_plain(c) for c in description.get("content", []))] if part)
-    return ""
+    parts: list[str] = []
+    stack = [description]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        if isinstance(node.get("text"), str) and node["text"]:
+            parts.append(node["text"])
+        children = node.get("content")
+        if isinstance(children, list):
+            stack.extend(reversed(children))
+    return " ".join(parts)
 
 
 def _fingerprint(labels: dict[str, str]) -> str:

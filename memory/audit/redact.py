@@ -18,21 +18,34 @@ REDACTED = "[REDACTED]"
 
 # (name, pattern, replacement template): `{r}` in a template stands for the replacement marker.
 _PATTERNS: tuple[tuple[str, str, str], ...] = (
-    ("private_key", r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)", "{r}"),
-    ("aws_access_key_id", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{16}\b", "{r}"),
+    (
+        "private_key",
+        r"(?i)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
+        "{r}",
+    ),
+    # the same key after a query builder lower-cased it and dropped the dashes: everything up to its END line
+    (
+        "private_key_flat",
+        r"(?i)\bbegin (?:[a-z0-9]+ )?private key\b[\s\S]*?(?:\bend (?:[a-z0-9]+ )?private key\b|\Z)",
+        "{r}",
+    ),
+    # case-blind: a query builder may have lower-cased the key id
+    ("aws_access_key_id", r"(?i)\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{16}\b", "{r}"),
     (
         "aws_secret_access_key",
         r"(?i)(aws_?secret_?access_?key[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9/+=]{40}",
         r"\g<1>{r}",
     ),
-    ("slack_token", r"\bxox[abeposr]-[A-Za-z0-9-]{10,}", "{r}"),
+    ("slack_token", r"(?i)\bxox[abeposr]-[A-Za-z0-9-]{10,}", "{r}"),
     ("slack_webhook", r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+", "{r}"),
     ("github_token", r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})", "{r}"),
     ("gitlab_token", r"\bglpat-[A-Za-z0-9_-]{20,}", "{r}"),
     ("openai_anthropic_key", r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}", "{r}"),
     ("stripe_key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}", "{r}"),
     ("google_api_key", r"\bAIza[0-9A-Za-z_-]{35}", "{r}"),
-    ("jwt", r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}", "{r}"),
+    ("jwt", r"(?i)\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}", "{r}"),
+    # a JWT's parts once the dots are gone or the case is lowered: base64 of `{"` is `eyJ`, and no word starts so
+    ("jwt_part", r"(?i)\beyJ[A-Za-z0-9_-]{12,}", "{r}"),
     (
         "authorization_header",
         r"(?i)(\bauthorization[\"']?\s*[:=]\s*[\"']?)(?:bearer\s+|basic\s+|token\s+)?[^\s\"',;]+",
@@ -49,12 +62,21 @@ _PATTERNS: tuple[tuple[str, str, str], ...] = (
         r"(?!\[REDACTED\])[^\s\"'&,;}]+",
         r"\g<1>\g<2>\g<3>{r}",
     ),
+    # `password hunter2` (the `=` or `:` dropped by a query builder): the next word when it looks like a credential
+    # (holds a digit or a symbol), so `password reset failed` keeps its words
+    (
+        "secret_word",
+        r"(?i)\b(password|passwd|pwd|passphrase|secret|api key|token)(\s+(?:is\s+|was\s+)?)"
+        r"(?!\[REDACTED\])(?=[^\s\"',;]*[0-9!#$%^&*+/@~])[^\s\"',;]+",
+        r"\g<1>\g<2>{r}",
+    ),
 )
 
 # Literal fragments (lower case) without one of which a pattern cannot match: a substring test over a whole
 # payload is far cheaper than a regex scan, and most payloads hold no secret at all.
 _ANCHORS: dict[str, tuple[str, ...]] = {
     "private_key": ("private key-----",),
+    "private_key_flat": ("private key",),
     "aws_access_key_id": ("akia", "asia", "agpa", "aida", "aroa", "anpa", "anva", "aipa", "abia", "acca"),
     "aws_secret_access_key": ("secret",),
     "slack_token": ("xox",),
@@ -65,10 +87,12 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
     "stripe_key": ("_live_", "_test_"),
     "google_api_key": ("aiza",),
     "jwt": ("eyj",),
+    "jwt_part": ("eyj",),
     "authorization_header": ("authorization",),
     "bearer": ("bearer", "basic"),
     "url_credentials": ("@",),
     "secret_assignment": ("pass", "pwd", "secret", "key", "token", "credential"),
+    "secret_word": ("pass", "pwd", "secret", "api key", "token"),
 }
 
 _SENSITIVE_KEY = re.compile(

@@ -93,3 +93,28 @@ def jira(key: str, event: str = "jira:issue_created") -> dict[str, Any]:
             },
         },
     }
+
+
+def signed(vendor: str, body: dict[str, Any], secret: str, *, at: float | None = None) -> tuple[bytes, dict[str, str]]:
+    """The body as sent and the headers its vendor signs it with (Grafana signs `timestamp:body`)."""
+    import json
+
+    raw = json.dumps(body).encode()
+    return raw, signed_headers(vendor, raw, secret, at=at)
+
+
+def signed_headers(vendor: str, raw: bytes, secret: str, *, at: float | None = None) -> dict[str, str]:
+    import time
+
+    from api.auth.keys import hmac_sha256_hex
+
+    headers = {"content-type": "application/json"}
+    if vendor == "pagerduty":
+        headers["x-pagerduty-signature"] = "v1=" + hmac_sha256_hex(secret, raw)
+    elif vendor == "jira":
+        headers["x-hub-signature"] = "sha256=" + hmac_sha256_hex(secret, raw)
+    elif vendor == "grafana":
+        stamp = str(int(time.time() if at is None else at))
+        headers["x-grafana-alerting-signature-timestamp"] = stamp
+        headers["x-grafana-alerting-signature"] = hmac_sha256_hex(secret, f"{stamp}:".encode() + raw)
+    return headers

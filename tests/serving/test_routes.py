@@ -98,9 +98,14 @@ async def test_webhook_dedup_attaches_to_the_open_investigation(stack: Stack, ve
         "pagerduty": payloads.pagerduty,
         "jira": lambda k: payloads.jira("OPS-" + k),
     }[vendor](key)
+    # three deliveries of one alert (each its own delivery, as a vendor's retry or HA pair sends it), each signed
+    deliveries = [payloads.signed(vendor, {**body, "delivery": n}, stack.acme.webhook_secret) for n in range(3)]
     async with client(stack, stack.acme.api_key) as first, client(stack, stack.acme.api_key, 1) as second:
         answers = await asyncio.gather(
-            *(http.post(f"/v1/webhooks/{vendor}", json=body) for http in (first, second, first))
+            *(
+                http.post(f"/v1/webhooks/{vendor}", content=raw, headers=headers)
+                for http, (raw, headers) in zip((first, second, first), deliveries, strict=True)
+            )
         )
         assert [a.status_code for a in answers] == [202, 202, 202], [a.text for a in answers]
         started = [a.json()["investigations"][0] for a in answers]
@@ -132,6 +137,9 @@ async def test_signed_webhooks_are_verified(stack: Stack) -> None:
 async def test_resolved_and_non_trigger_events_are_ignored(stack: Stack) -> None:
     async with client(stack, stack.acme.api_key) as http:
         resolved = await http.post("/v1/webhooks/alertmanager", json=payloads.alertmanager("r1", status="resolved"))
-        ack = await http.post("/v1/webhooks/pagerduty", json=payloads.pagerduty("k", "incident.acknowledged"))
+        raw, headers = payloads.signed(
+            "pagerduty", payloads.pagerduty("k", "incident.acknowledged"), stack.acme.webhook_secret
+        )
+        ack = await http.post("/v1/webhooks/pagerduty", content=raw, headers=headers)
     assert resolved.json() == {"investigations": [], "ignored": 1}
     assert ack.json() == {"investigations": [], "ignored": 1}

@@ -110,6 +110,8 @@ class Gateway:
     ) -> ToolResult:
         """Run one operation; every failure comes back as a ToolResult with a status and a reason."""
         started = time.perf_counter()
+        # no secret leaves in a tool's arguments (queries built from an alert, a post's text), nor reaches the audit
+        args = self.redactor.redact(args)
         route = self.routes.get(interface)
         try:
             op = get_interface(interface).operation(operation)
