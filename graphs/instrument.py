@@ -7,9 +7,12 @@ from contextlib import nullcontext
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
+from langgraph.errors import GraphBubbleUp
 
 from agents.publish import publish_progress
 from agents.services import NodeServices, get_services
+from graphs.deadletters import failure_letter, record_failure, resolve
+from graphs.metrics import NODE_FAILURES, observe_queue_wait, observe_report
 from graphs.settings import Settings
 from graphs.tracing import traced_node
 from memory.audit import AuditLog, AuditTrail, JsonlAuditLog, RedisStreamAuditLog, bind_trail, current_trail
@@ -46,14 +49,28 @@ def instrument(name: str, fn: Node) -> Node:
 
     async def node(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         services = get_services(config)
+        tier = services.settings.tier
+        if name == "intake":
+            await observe_queue_wait(dict(config), tier)
         trail = _trail(services, state)
-        with bind_trail(trail) if trail is not None else nullcontext():
-            update = await traced(state, config)
+        try:
+            with bind_trail(trail) if trail is not None else nullcontext():
+                update = await traced(state, config)
+        except GraphBubbleUp:  # interrupts and parent commands are control flow, not failures
+            raise
+        except Exception as error:
+            NODE_FAILURES.labels(name).inc()
+            await record_failure(services, failure_letter(name, state, dict(config), error), tier)
+            error.pm_dead_lettered = True  # type: ignore[attr-defined]  # the runner must not count it again
+            raise
         trail = trail or _trail(services, state, update)
         if trail is not None and isinstance(update, dict):
             await record_update(trail, name, update)
         if isinstance(update, dict):
             await publish_progress(name, state, update, config)
+        if name == "reporter" and isinstance(update, dict) and update.get("report"):
+            await observe_report(dict(config), update["report"], tier)
+            await resolve(services, str(update["report"].get("investigation_id") or state.get("investigation_id")))
         return update
 
     node.__name__ = name

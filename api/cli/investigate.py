@@ -64,6 +64,16 @@ async def run_cli_investigation(
             outcome = await session.run(request, thread_id=thread_id, resume=resume_answer, on_update=progress)
     except CheckpointerUnavailable as exc:
         raise UserError(str(exc)) from None
+    except Exception as exc:  # the run failed for good: it is a dead letter now, not a traceback
+        if not getattr(exc, "pm_dead_lettered", False):
+            raise
+        console.print(
+            f"investigation {thread_id} failed: {type(exc).__name__}: {exc}\n"
+            f"it is in the dead-letter list: production-master runs dead-letters; "
+            f"fix the cause, then production-master runs redrive {thread_id}",
+            markup=False,
+        )
+        return 1
     return _finish(outcome, out)
 
 
