@@ -44,18 +44,28 @@ def _trail(services: NodeServices, state: dict[str, Any], update: dict[str, Any]
 
 
 def instrument(name: str, fn: Node) -> Node:
-    """`fn` inside a span, with the investigation's trail bound (the gateway's hook records tool calls to it)."""
+    """`fn` inside a span, with the investigation's trail bound (the gateway's hook records tool calls to it); a
+    node that raises leaves a dead letter, a report observes the service levels."""
     traced = traced_node(name, fn)
+
+    async def body(services: NodeServices, state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+        trail = _trail(services, state)
+        with bind_trail(trail) if trail is not None else nullcontext():
+            update = await traced(state, config)
+        trail = trail or _trail(services, state, update)
+        if trail is not None and isinstance(update, dict):
+            await record_update(trail, name, update)
+        if isinstance(update, dict):
+            await publish_progress(name, state, update, config)
+        return update
 
     async def node(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         services = get_services(config)
         tier = services.settings.tier
         if name == "intake":
             await observe_queue_wait(dict(config), tier)
-        trail = _trail(services, state)
         try:
-            with bind_trail(trail) if trail is not None else nullcontext():
-                update = await traced(state, config)
+            update = await body(services, state, config)
         except GraphBubbleUp:  # interrupts and parent commands are control flow, not failures
             raise
         except Exception as error:
@@ -63,11 +73,6 @@ def instrument(name: str, fn: Node) -> Node:
             await record_failure(services, failure_letter(name, state, dict(config), error), tier)
             error.pm_dead_lettered = True  # type: ignore[attr-defined]  # the runner must not count it again
             raise
-        trail = trail or _trail(services, state, update)
-        if trail is not None and isinstance(update, dict):
-            await record_update(trail, name, update)
-        if isinstance(update, dict):
-            await publish_progress(name, state, update, config)
         if name == "reporter" and isinstance(update, dict) and update.get("report"):
             await observe_report(dict(config), update["report"], tier)
             await resolve(services, str(update["report"].get("investigation_id") or state.get("investigation_id")))

@@ -67,12 +67,9 @@ async def run_cli_investigation(
     except Exception as exc:  # the run failed for good: it is a dead letter now, not a traceback
         if not getattr(exc, "pm_dead_lettered", False):
             raise
-        console.print(
-            f"investigation {thread_id} failed: {type(exc).__name__}: {exc}\n"
-            f"it is in the dead-letter list: production-master runs dead-letters; "
-            f"fix the cause, then production-master runs redrive {thread_id}",
-            markup=False,
-        )
+        console.print(f"investigation {thread_id} failed: {type(exc).__name__}: {exc}", markup=False, soft_wrap=True)
+        console.print("it is in the dead-letter list (production-master runs dead-letters); fix the cause, then:")
+        console.print(f"production-master runs redrive {thread_id}", markup=False, soft_wrap=True)
         return 1
     return _finish(outcome, out)
 

@@ -8,7 +8,6 @@ import os
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from api.cli.common import UserError, console
 from graphs.settings import Settings
@@ -80,13 +79,11 @@ def dead_letters(
     if not found:
         console.print("no dead letters")
         return
-    table = Table("investigation", "origin", "tenant", "node", "failures", "redrives", "last failed", "error")
+    print("investigation\torigin\ttenant\tnode\tfailures\tredrives\tlast failed\terror")
     for d, _ in found:
-        when = d.last_failed_at.strftime("%Y-%m-%d %H:%M:%S")
-        table.add_row(
-            d.investigation_id, d.origin, d.tenant, d.node or "-", str(d.failures), str(d.redrives), when, d.error[:80]
-        )
-    console.print(table)
+        when = d.last_failed_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        fields = (d.investigation_id, d.origin, d.tenant, d.node or "-", d.failures, d.redrives, when, d.error[:100])
+        print("\t".join(str(f) for f in fields).replace("\n", " "))
 
 
 @runs_app.command("redrive")
