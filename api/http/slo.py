@@ -27,7 +27,7 @@ BREAKER_STATE = Gauge(
     multiprocess_mode="max",
 )
 DEAD_LETTERS = Gauge(
-    "pm_dead_letters",
+    "pm_dead_letters_waiting",
     "Investigations in the dead-letter list now (a shared store: aggregate with max()).",
     multiprocess_mode="max",
 )
