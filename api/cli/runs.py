@@ -136,7 +136,7 @@ async def _redrive_local(settings: Settings, investigation_id: str) -> int:
 
 
 async def _redrive_served(settings: Settings, letter: DeadLetter, url: str | None, api_key: str | None) -> str:
-    """A new run on the letter's thread with no input: the runtime continues from the thread's last checkpoint."""
+    """A new run on the letter's thread from its last checkpoint (the runtime continues where the run failed)."""
     from langgraph_sdk import get_client
 
     from api.auth.hook import SERVICE_TENANT_HEADER, SERVICE_TOKEN_HEADER
@@ -151,7 +151,16 @@ async def _redrive_served(settings: Settings, letter: DeadLetter, url: str | Non
         client = get_client(url=base, headers={SERVICE_TOKEN_HEADER: token, SERVICE_TENANT_HEADER: letter.tenant})
     else:
         raise UserError("give --api-key (the tenant's key) or set PM_SERVICE_TOKEN to re-drive a served run")
-    run = await client.runs.create(letter.investigation_id, "investigation", input=None)
+    from langgraph_sdk.errors import APIStatusError
+
+    try:
+        state = await client.threads.get_state(letter.investigation_id)
+        if state.get("checkpoint") and state.get("values"):  # continue where it failed: the failed node runs again
+            run = await client.runs.create(letter.investigation_id, "investigation", checkpoint=state["checkpoint"])
+        else:  # it failed before its first checkpoint: start over from its input
+            run = await client.runs.create(letter.investigation_id, "investigation", input=letter.inputs)
+    except APIStatusError as error:
+        raise UserError(f"the server refused the re-drive: {error}") from None
     letters = _store(settings)
     try:
         await letters.put(letter.model_copy(update={"redrives": letter.redrives + 1}))
