@@ -1,10 +1,13 @@
-"""Chaos on 2 served instances (a benchmark, not a test): kill -9 of the instance running a run, and a provider
-that hangs. For each fault: runs completed, lost, reported twice, recovery time p50/p95.
+"""Chaos on 2 served instances (a benchmark, not a test): kill -9 of the instance running a run, a Redis restart and
+a PostgreSQL restart mid-run, a provider that hangs. For each: runs completed, dead-lettered, lost, reported twice,
+recovery time p50/p95.
 
-Run: `.venv/bin/pytest tests/benchmarks/test_chaos.py -m benchmark -s` (PM_CHAOS_KILLS=N, default 50). The instance
-running a run is the one whose queue-wait histogram counted it (each process counts the runs it started). Recovery
-= kill -> the run's report. Reported twice = more than one `report_published` audit event for the investigation.
-Figures are printed and written to `<tmp>/chaos.json`.
+Run: `.venv/bin/pytest tests/benchmarks/test_chaos.py -m benchmark -s` (PM_CHAOS_KILLS, default 50;
+PM_CHAOS_RESTARTS, default 10; PM_CHAOS_OUT, the JSON written after every fault). Runs hang 6 s in `collect` on a
+version-control provider that never answers, so each fault lands mid-run. The instance running a run is the one
+whose queue-wait histogram counted it (each process counts the runs it started). Recovery = fault -> the run ends.
+Lost = the run never ended (3 min); dead-lettered = it ended in `error` (listed by `runs dead-letters`); reported
+twice = more than one `report_published` audit event for the investigation.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import sys
 import time
@@ -24,14 +28,15 @@ import yaml
 from langgraph_sdk import get_client
 from prometheus_client.parser import text_string_to_metric_families
 
-from api.auth.tenants import create_tenant
+from api.auth.hook import SERVICE_TENANT_HEADER, SERVICE_TOKEN_HEADER
 from api.serve import REPO_ROOT, Instance, instance_env, start_instance, stop_instance, wait_ready
+from memory import postgres_server, redis_server
 from memory.audit import JsonlAuditLog
-from memory.postgres_server import running
 from memory.redis_server import free_port
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.timeout(4 * 3600)]
 FAST_RECOVERY = {"LEASE_DURATION_SECONDS": "9", "HEARTBEAT_INTERVAL_SECONDS": "3", "REAPER_INTERVAL_SECONDS": "2"}
+TOKEN = "chaos-service-token"  # the service token acts for a tenant without Redis (a Redis restart wipes keys)
 INPUT = {"request": {"text": "checkout p95 latency above 2s", "at": "2026-11-20T10:41:00Z"}}
 
 
@@ -76,82 +81,132 @@ async def finish(client: Any, thread_id: str, run_id: str, wait_s: float = 180) 
     return "lost"
 
 
-async def test_chaos(redis_url: str, tmp_path: Path) -> None:
+def row(outcomes: list[str], recovery: list[float], twice: int) -> dict[str, Any]:
+    done = ("success", "interrupted")
+    return {
+        "faults": len(outcomes),
+        "completed": sum(o in done for o in outcomes),
+        "dead_lettered": sum(o == "error" for o in outcomes),
+        "lost": sum(o not in (*done, "error") for o in outcomes),
+        "reported_twice": twice,
+        "recovery_p50_s": pct(recovery, 0.5),
+        "recovery_p95_s": pct(recovery, 0.95),
+    }
+
+
+class Chaos:
+    """PostgreSQL, Redis and 2 instances that the benchmark may kill and restart on the same ports."""
+
+    def __init__(self, home: Path) -> None:
+        import tempfile
+
+        self.home = home
+        self.pg_dir = Path(tempfile.mkdtemp(prefix="pm-chaos-pg-"))  # reachable by the postgres user
+        self.pg_port, self.redis_port = free_port(), free_port()
+        self.ports = [free_port(), free_port()]
+        self.instances: list[Instance] = []
+        self.extra = FAST_RECOVERY | slow_provider(home, 6.0) | {"PM_HOME": str(home / "pm"), "PM_WORLD": "demo"}
+
+    def start_stores(self) -> None:
+        self.database_url = postgres_server.start(self.pg_dir, self.pg_port).url
+        self.redis_url = redis_server.start(self.home / "redis", self.redis_port).url
+
+    def launch(self, k: int) -> Instance:
+        env = instance_env(
+            database_url=self.database_url, redis_url=self.redis_url, port=self.ports[k], service_token=TOKEN,
+            extra=self.extra,
+        )  # fmt: skip
+        instance = start_instance(self.ports[k], env, self.home / "logs" / f"{k}-{time.monotonic_ns()}.log")
+        wait_ready(instance)
+        return instance
+
+    def client(self, k: int) -> Any:
+        headers = {SERVICE_TOKEN_HEADER: TOKEN, SERVICE_TENANT_HEADER: "chaos"}
+        return get_client(url=self.instances[k].url, headers=headers)
+
+    def close(self) -> None:
+        for instance in self.instances:
+            stop_instance(instance)
+        redis_server.stop(self.home / "redis")
+        postgres_server.stop(self.pg_dir)
+        shutil.rmtree(self.pg_dir, ignore_errors=True)
+
+
+async def start_run(chaos: Chaos) -> tuple[str, str, int]:
+    """(thread, run, index of the instance that started it)."""
+    before = [started_runs(i) for i in chaos.instances]
+    client = chaos.client(0)
+    thread = await client.threads.create()
+    run = await client.runs.create(thread["thread_id"], "investigation", input=INPUT)
+    for _ in range(300):
+        after = [started_runs(i) for i in chaos.instances]
+        runner = next((k for k in range(2) if after[k] > before[k]), None)
+        if runner is not None:
+            await asyncio.sleep(1.0)  # inside collect, waiting on the hanging provider
+            return thread["thread_id"], run["run_id"], runner
+        await asyncio.sleep(0.1)
+    raise AssertionError("no instance started the run")
+
+
+async def reported(chaos: Chaos, thread_id: str) -> int:
+    audit = JsonlAuditLog(chaos.home / "pm" / "audit")
+    return sum(e.type.value == "report_published" for e in await audit.read(thread_id))
+
+
+async def test_chaos(tmp_path: Path) -> None:
     kills = int(os.environ.get("PM_CHAOS_KILLS", "50"))
-    home = tmp_path
-    redis = redis_url.rsplit("/", 1)[0] + "/15"
-    tenant = await create_tenant("chaos", redis)
+    restarts = int(os.environ.get("PM_CHAOS_RESTARTS", "10"))
+    chaos = Chaos(tmp_path)
     figures: dict[str, dict[str, Any]] = {}
-    with running() as postgres:
-        extra = FAST_RECOVERY | slow_provider(home, 6.0) | {"PM_HOME": str(home / "pm"), "PM_WORLD": "demo"}
-        ports = [free_port(), free_port()]
+    out = Path(os.environ.get("PM_CHAOS_OUT", tmp_path / "chaos.json"))
 
-        def launch(port: int) -> Instance:
-            env = instance_env(
-                database_url=postgres.url, redis_url=redis, port=port, service_token="chaos", extra=extra
-            )
-            instance = start_instance(port, env, home / "logs" / f"{port}-{time.monotonic_ns()}.log")
-            wait_ready(instance)
-            return instance
+    def save(name: str, figure: dict[str, Any]) -> None:
+        """After every fault: a run cut short still leaves its figures."""
+        figures[name] = figure
+        out.write_text(json.dumps(figures, indent=2))
 
-        instances = [launch(p) for p in ports]
-        audit = JsonlAuditLog(home / "pm" / "audit")
-        try:
+    try:
+        chaos.start_stores()
+        chaos.instances = [chaos.launch(0), chaos.launch(1)]
+
+        outcomes, recovery, twice = [], [], 0
+        for _ in range(kills):
+            thread_id, run_id, victim = await start_run(chaos)
+            killed = time.monotonic()
+            stop_instance(chaos.instances[victim], signal.SIGKILL)
+            outcomes.append(await finish(chaos.client(1 - victim), thread_id, run_id))
+            recovery.append(time.monotonic() - killed)
+            twice += await reported(chaos, thread_id) > 1
+            chaos.instances[victim] = chaos.launch(victim)
+            save("kill -9 of the instance running the run", row(outcomes, recovery, twice))
+
+        for store in ("Redis", "PostgreSQL"):
             outcomes, recovery, twice = [], [], 0
-            for _ in range(kills):
-                before = [started_runs(i) for i in instances]
-                client = get_client(url=instances[0].url, api_key=tenant.api_key)
-                thread = await client.threads.create()
-                run = await client.runs.create(thread["thread_id"], "investigation", input=INPUT)
-                victim = None
-                for _ in range(200):
-                    after = [started_runs(i) for i in instances]
-                    victim = next((k for k in range(2) if after[k] > before[k]), None)
-                    if victim is not None:
-                        break
-                    await asyncio.sleep(0.1)
-                assert victim is not None, "no instance started the run"
-                await asyncio.sleep(1.0)  # inside collect, waiting on the hanging provider
-                killed = time.monotonic()
-                stop_instance(instances[victim], signal.SIGKILL)
-                survivor = get_client(url=instances[1 - victim].url, api_key=tenant.api_key)
-                status = await finish(survivor, thread["thread_id"], run["run_id"])
-                outcomes.append(status)
-                if status in ("success", "interrupted"):
-                    recovery.append(time.monotonic() - killed)
-                published = [e for e in await audit.read(thread["thread_id"]) if e.type.value == "report_published"]
-                twice += len(published) > 1
-                instances[victim] = launch(ports[victim])
-            figures["kill -9 of the running instance"] = {
-                "faults": kills,
-                "completed": sum(o in ("success", "interrupted") for o in outcomes),
-                "lost": sum(o not in ("success", "interrupted") for o in outcomes),
-                "reported_twice": twice,
-                "recovery_p50_s": pct(recovery, 0.5),
-                "recovery_p95_s": pct(recovery, 0.95),
-            }
+            for _ in range(restarts):
+                thread_id, run_id, _runner = await start_run(chaos)
+                hit = time.monotonic()
+                if store == "Redis":
+                    redis_server.stop(chaos.home / "redis")
+                    redis_server.start(chaos.home / "redis", chaos.redis_port)
+                else:
+                    postgres_server.stop(chaos.pg_dir)
+                    postgres_server.start(chaos.pg_dir, chaos.pg_port)
+                outcomes.append(await finish(chaos.client(0), thread_id, run_id))
+                recovery.append(time.monotonic() - hit)
+                twice += await reported(chaos, thread_id) > 1
+                save(f"{store} restart mid-run", row(outcomes, recovery, twice))
 
-            # a provider that hangs: the gateway's timeout and fallback carry the run, no instance dies
-            client = get_client(url=instances[0].url, api_key=tenant.api_key)
-            hung, durations = [], []
-            for _ in range(3):
-                thread = await client.threads.create()
-                started = time.monotonic()
-                run = await client.runs.create(thread["thread_id"], "investigation", input=INPUT)
-                hung.append(await finish(client, thread["thread_id"], run["run_id"]))
-                durations.append(time.monotonic() - started)
-            figures["provider hanging (version-control, 6 s timeout, fallback)"] = {
-                "faults": len(hung),
-                "completed": sum(o in ("success", "interrupted") for o in hung),
-                "lost": sum(o not in ("success", "interrupted") for o in hung),
-                "reported_twice": 0,
-                "recovery_p50_s": pct(durations, 0.5),
-                "recovery_p95_s": pct(durations, 0.95),
-            }
-        finally:
-            for instance in instances:
-                stop_instance(instance)
+        outcomes, recovery = [], []
+        for _ in range(3):  # version-control hangs on every call: the gateway's timeout and fallback carry the run
+            client = chaos.client(0)
+            thread = await client.threads.create()
+            started = time.monotonic()
+            run = await client.runs.create(thread["thread_id"], "investigation", input=INPUT)
+            outcomes.append(await finish(client, thread["thread_id"], run["run_id"]))
+            recovery.append(time.monotonic() - started)
+            save("provider hanging (6 s timeout, fallback); time = whole run", row(outcomes, recovery, 0))
+    finally:
+        chaos.close()
     print(json.dumps(figures, indent=2))
-    (tmp_path / "chaos.json").write_text(json.dumps(figures, indent=2))
-    for name, row in figures.items():
-        assert row["lost"] == 0 and row["reported_twice"] == 0, (name, row)
+    for name, figure in figures.items():
+        assert figure["lost"] == 0 and figure["reported_twice"] == 0, (name, figure)
