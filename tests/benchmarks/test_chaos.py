@@ -6,8 +6,9 @@ Run: `.venv/bin/pytest tests/benchmarks/test_chaos.py -m benchmark -s` (PM_CHAOS
 PM_CHAOS_RESTARTS, default 10; PM_CHAOS_OUT, the JSON written after every fault). Runs hang 6 s in `collect` on a
 version-control provider that never answers, so each fault lands mid-run. The instance running a run is the one
 whose queue-wait histogram counted it (each process counts the runs it started). Recovery = fault -> the run ends.
-Lost = the run never ended (3 min); dead-lettered = it ended in `error` (listed by `runs dead-letters`); reported
-twice = more than one `report_published` audit event for the investigation.
+A run that ends in `error` is a dead letter: it is re-driven once from its checkpoint (as `runs redrive` does) and
+counted in `needed_redrive`; lost = it never reached its report, re-drive included; recovery = fault -> the end,
+re-drive included. Reported twice = more than one `report_published` audit event for the investigation.
 """
 
 from __future__ import annotations
@@ -81,19 +82,6 @@ async def finish(client: Any, thread_id: str, run_id: str, wait_s: float = 180) 
     return "lost"
 
 
-def row(outcomes: list[str], recovery: list[float], twice: int) -> dict[str, Any]:
-    done = ("success", "interrupted")
-    return {
-        "faults": len(outcomes),
-        "completed": sum(o in done for o in outcomes),
-        "dead_lettered": sum(o == "error" for o in outcomes),
-        "lost": sum(o not in (*done, "error") for o in outcomes),
-        "reported_twice": twice,
-        "recovery_p50_s": pct(recovery, 0.5),
-        "recovery_p95_s": pct(recovery, 0.95),
-    }
-
-
 class Chaos:
     """PostgreSQL, Redis and 2 instances that the benchmark may kill and restart on the same ports."""
 
@@ -153,9 +141,46 @@ async def reported(chaos: Chaos, thread_id: str) -> int:
     return sum(e.type.value == "report_published" for e in await audit.read(thread_id))
 
 
+async def redriven(chaos: Chaos, thread_id: str) -> str:
+    """What `production-master runs redrive` does for a served dead letter: a new run from the thread's checkpoint."""
+    client = chaos.client(0)
+    for _ in range(120):  # the store that failed the run may still be coming back
+        try:
+            state = await client.threads.get_state(thread_id)
+            run = await client.runs.create(thread_id, "investigation", checkpoint=state["checkpoint"])
+            break
+        except Exception:
+            await asyncio.sleep(1.0)
+    else:
+        return "lost"
+    return await finish(client, thread_id, run["run_id"])
+
+
+async def end_of(chaos: Chaos, thread_id: str, run_id: str, client: Any) -> tuple[str, bool]:
+    """(how the run ended, after one re-drive when it was dead-lettered; whether it needed the re-drive)."""
+    status = await finish(client, thread_id, run_id)
+    if status != "error":
+        return status, False
+    return await redriven(chaos, thread_id), True
+
+
+def row(outcomes: list[tuple[str, bool]], recovery: list[float], twice: int) -> dict[str, Any]:
+    done = ("success", "interrupted")
+    return {
+        "faults": len(outcomes),
+        "completed": sum(o in done for o, _ in outcomes),
+        "needed_redrive": sum(r for _, r in outcomes),
+        "lost": sum(o not in done for o, _ in outcomes),
+        "reported_twice": twice,
+        "recovery_p50_s": pct(recovery, 0.5),
+        "recovery_p95_s": pct(recovery, 0.95),
+    }
+
+
 async def test_chaos(tmp_path: Path) -> None:
     kills = int(os.environ.get("PM_CHAOS_KILLS", "50"))
     restarts = int(os.environ.get("PM_CHAOS_RESTARTS", "10"))
+    deadline = float(os.environ.get("PM_CHAOS_DEADLINE", "inf"))  # epoch seconds: no new kill after it
     chaos = Chaos(tmp_path)
     figures: dict[str, dict[str, Any]] = {}
     out = Path(os.environ.get("PM_CHAOS_OUT", tmp_path / "chaos.json"))
@@ -169,16 +194,15 @@ async def test_chaos(tmp_path: Path) -> None:
         chaos.start_stores()
         chaos.instances = [chaos.launch(0), chaos.launch(1)]
 
-        outcomes, recovery, twice = [], [], 0
-        for _ in range(kills):
-            thread_id, run_id, victim = await start_run(chaos)
-            killed = time.monotonic()
-            stop_instance(chaos.instances[victim], signal.SIGKILL)
-            outcomes.append(await finish(chaos.client(1 - victim), thread_id, run_id))
-            recovery.append(time.monotonic() - killed)
-            twice += await reported(chaos, thread_id) > 1
-            chaos.instances[victim] = chaos.launch(victim)
-            save("kill -9 of the instance running the run", row(outcomes, recovery, twice))
+        outcomes, recovery = [], []
+        for _ in range(3):  # version-control hangs on every call: the gateway's timeout and fallback carry the run
+            client = chaos.client(0)
+            thread = await client.threads.create()
+            started = time.monotonic()
+            run = await client.runs.create(thread["thread_id"], "investigation", input=INPUT)
+            outcomes.append(await end_of(chaos, thread["thread_id"], run["run_id"], client))
+            recovery.append(time.monotonic() - started)
+            save("provider hanging (6 s timeout, fallback); time = whole run", row(outcomes, recovery, 0))
 
         for store in ("Redis", "PostgreSQL"):
             outcomes, recovery, twice = [], [], 0
@@ -191,20 +215,23 @@ async def test_chaos(tmp_path: Path) -> None:
                 else:
                     postgres_server.stop(chaos.pg_dir)
                     postgres_server.start(chaos.pg_dir, chaos.pg_port)
-                outcomes.append(await finish(chaos.client(0), thread_id, run_id))
+                outcomes.append(await end_of(chaos, thread_id, run_id, chaos.client(0)))
                 recovery.append(time.monotonic() - hit)
                 twice += await reported(chaos, thread_id) > 1
                 save(f"{store} restart mid-run", row(outcomes, recovery, twice))
 
-        outcomes, recovery = [], []
-        for _ in range(3):  # version-control hangs on every call: the gateway's timeout and fallback carry the run
-            client = chaos.client(0)
-            thread = await client.threads.create()
-            started = time.monotonic()
-            run = await client.runs.create(thread["thread_id"], "investigation", input=INPUT)
-            outcomes.append(await finish(client, thread["thread_id"], run["run_id"]))
-            recovery.append(time.monotonic() - started)
-            save("provider hanging (6 s timeout, fallback); time = whole run", row(outcomes, recovery, 0))
+        outcomes, recovery, twice = [], [], 0
+        for _ in range(kills):
+            if time.time() > deadline:
+                break
+            thread_id, run_id, victim = await start_run(chaos)
+            killed = time.monotonic()
+            stop_instance(chaos.instances[victim], signal.SIGKILL)
+            outcomes.append(await end_of(chaos, thread_id, run_id, chaos.client(1 - victim)))
+            recovery.append(time.monotonic() - killed)
+            twice += await reported(chaos, thread_id) > 1
+            chaos.instances[victim] = chaos.launch(victim)
+            save("kill -9 of the instance running the run", row(outcomes, recovery, twice))
     finally:
         chaos.close()
     print(json.dumps(figures, indent=2))
