@@ -88,3 +88,30 @@ async def test_a_served_run_that_always_crashes_is_a_dead_letter_never_lost(brok
     (letter,) = json.loads(pm(broken_stack, "runs", "dead-letters", "--json").stdout)
     assert (letter["failures"], letter["redrives"]) == (2, 1), "the re-driven run crashed again and was counted"
     assert letter["runs"] == [run["run_id"], again["run_id"]]
+
+
+@pytest.fixture(scope="module")
+def timing_out_stack(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Runs hang in `collect` (version-control never answers) and the runtime gives up on a run after 3 s."""
+    from test_queue_metrics import hanging_version_control
+
+    home = tmp_path_factory.mktemp("timeouts")
+    env = hanging_version_control(home) | {"BG_JOB_TIMEOUT_SECS": "3"}
+    with own_stack(redis_url, redis_db=6, log_dir=home / "logs", extra_env=env) as stack:
+        yield stack
+
+
+async def test_a_run_the_runtime_gives_up_on_is_swept_into_the_dead_letters(timing_out_stack: Stack) -> None:
+    client = get_client(url=timing_out_stack.url, api_key=timing_out_stack.acme.api_key)
+    thread = await client.threads.create()
+    run = await client.runs.create(thread["thread_id"], "investigation", input=DEMO_INPUT)
+    await _until_error(client, thread["thread_id"], run["run_id"])  # no node raised: our graph never saw it fail
+
+    async with httpx.AsyncClient(base_url=timing_out_stack.url, timeout=30.0) as http:
+        metrics = scrape((await http.get("/metrics")).text)  # the scrape sweeps the runtime's failed runs
+    assert metrics["pm_dead_letters_waiting"] == 1
+    (letter,) = json.loads(pm(timing_out_stack, "runs", "dead-letters", "--json").stdout)
+    assert letter["investigation_id"] == thread["thread_id"] and letter["runs"] == [run["run_id"]]
+    assert letter["node"] is None and "maximum execution time" in letter["error"]
+    assert letter["inputs"]["request"]["text"] == DEMO_INPUT["request"]["text"]
+    assert letter["tenant"] == timing_out_stack.acme.name
