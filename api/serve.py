@@ -64,6 +64,7 @@ def instance_env(
             "ENABLE_PROMETHEUS_METRICS": "false",  # /metrics is ours (it includes the runtime's counters)
             "PM_EFFECTS_STORE": "redis",  # once-only posts, shared by the instances
             "PM_GATEWAY_STATE": "redis",  # rate-limit buckets and breakers, shared by the instances
+            "PM_DEAD_LETTERS": "redis",  # investigations that failed for good, listed and re-driven from any instance
             "PM_PYTHON": sys.executable,  # the Slack MCP server's interpreter (api/slack/mcp-servers.json)
             "PM_REPO_ROOT": str(REPO_ROOT),
         }

@@ -7,9 +7,12 @@ from contextlib import nullcontext
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
+from langgraph.errors import GraphBubbleUp
 
 from agents.publish import publish_progress
 from agents.services import NodeServices, get_services
+from graphs.deadletters import failure_letter, record_failure, resolve
+from graphs.metrics import NODE_FAILURES, observe_queue_wait, observe_report
 from graphs.settings import Settings
 from graphs.tracing import traced_node
 from memory.audit import AuditLog, AuditTrail, JsonlAuditLog, RedisStreamAuditLog, bind_trail, current_trail
@@ -41,11 +44,11 @@ def _trail(services: NodeServices, state: dict[str, Any], update: dict[str, Any]
 
 
 def instrument(name: str, fn: Node) -> Node:
-    """`fn` inside a span, with the investigation's trail bound (the gateway's hook records tool calls to it)."""
+    """`fn` inside a span, with the investigation's trail bound (the gateway's hook records tool calls to it); a
+    node that raises leaves a dead letter, a report observes the service levels."""
     traced = traced_node(name, fn)
 
-    async def node(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
-        services = get_services(config)
+    async def body(services: NodeServices, state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         trail = _trail(services, state)
         with bind_trail(trail) if trail is not None else nullcontext():
             update = await traced(state, config)
@@ -54,6 +57,25 @@ def instrument(name: str, fn: Node) -> Node:
             await record_update(trail, name, update)
         if isinstance(update, dict):
             await publish_progress(name, state, update, config)
+        return update
+
+    async def node(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+        services = get_services(config)
+        tier = services.settings.tier
+        if name == "intake":
+            await observe_queue_wait(dict(config), tier)
+        try:
+            update = await body(services, state, config)
+        except GraphBubbleUp:  # interrupts and parent commands are control flow, not failures
+            raise
+        except Exception as error:
+            NODE_FAILURES.labels(name).inc()
+            await record_failure(services, failure_letter(name, state, dict(config), error), tier)
+            error.pm_dead_lettered = True  # type: ignore[attr-defined]  # the runner must not count it again
+            raise
+        if name == "reporter" and isinstance(update, dict) and update.get("report"):
+            await observe_report(dict(config), update["report"], tier)
+            await resolve(services, str(update["report"].get("investigation_id") or state.get("investigation_id")))
         return update
 
     node.__name__ = name

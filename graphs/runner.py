@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager, nullcontext
@@ -14,8 +15,10 @@ from agents.collector.context import GRAPH_KEY
 from agents.collector.history import MEMORY_KEY
 from agents.services import SERVICES_KEY, NodeServices
 from graphs.contracts import InvestigationRequest, Report
+from graphs.deadletters import dead_letter_store, failure_letter, record_failure
 from graphs.instrument import AUDIT_LOG_KEY, open_audit_log
 from graphs.investigation import build_graph
+from graphs.metrics import STARTED_AT_KEY
 from graphs.settings import Settings
 from graphs.tracing import with_trace_context
 from memory.audit import AuditTrail, bind_trail, record_tool_result
@@ -58,6 +61,7 @@ class InvestigationSession:
         """Start (request), continue after a crash (request None), or answer an approval (resume)."""
         thread_id = thread_id or uuid.uuid4().hex
         config = self.config(thread_id)
+        config["configurable"][STARTED_AT_KEY] = time.time()
         if resume is not None:
             payload: Any = Command(resume=resume)
         elif request is not None:
@@ -68,15 +72,37 @@ class InvestigationSession:
         tenant = request.tenant if request else await self._tenant_of(config)
         trail = AuditTrail(log, thread_id, tenant=tenant) if log is not None else None
         with investigation_span(thread_id), bind_trail(trail) if trail else nullcontext():
-            # sync durability: each step's checkpoint is stored before the next starts, so a SIGKILL loses at
-            # most the step in flight and --resume never re-runs a finished node
-            async for chunk in self.graph.astream(
-                payload, with_trace_context(config), stream_mode="updates", durability="sync"
-            ):
-                for node, update in chunk.items():
-                    if on_update is not None and node != "__interrupt__":
-                        on_update(node, update if isinstance(update, dict) else {})
+            try:
+                # sync durability: each step's checkpoint is stored before the next starts, so a SIGKILL loses at
+                # most the step in flight and --resume never re-runs a finished node
+                async for chunk in self.graph.astream(
+                    payload, with_trace_context(config), stream_mode="updates", durability="sync"
+                ):
+                    for node, update in chunk.items():
+                        if on_update is not None and node != "__interrupt__":
+                            on_update(node, update if isinstance(update, dict) else {})
+            except Exception as error:
+                if not getattr(error, "pm_dead_lettered", False):  # failed outside a node (e.g. a checkpoint)
+                    state = {
+                        "investigation_id": thread_id,
+                        "request": payload.get("request") if isinstance(payload, dict) else None,
+                    }
+                    await record_failure(self.services, failure_letter(None, state, config, error))
+                    error.pm_dead_lettered = True  # type: ignore[attr-defined]
+                raise
         return await self.outcome(thread_id)
+
+    async def redrive(self, investigation_id: str, *, on_update: UpdateHook | None = None) -> RunOutcome:
+        """Run a dead investigation again: from its last checkpoint, or from its input when it has none."""
+        store = dead_letter_store(self.services)
+        letter = await store.get(investigation_id)
+        if letter is None:
+            raise KeyError(investigation_id)
+        await store.put(letter.model_copy(update={"redrives": letter.redrives + 1}))
+        if await self.has_thread(investigation_id):
+            return await self.run(None, thread_id=investigation_id, on_update=on_update)
+        request = InvestigationRequest.model_validate((letter.inputs or {}).get("request") or {})
+        return await self.run(request, thread_id=investigation_id, on_update=on_update)
 
     async def _tenant_of(self, config: dict[str, Any]) -> str:
         """The tenant a resumed investigation was started for (its audit events keep belonging to it)."""

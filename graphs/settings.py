@@ -91,6 +91,8 @@ class Settings(BaseSettings):
 
     # once-only side effects (publishing the report): a SQLite file under home, or Redis shared by instances
     effects_store: Literal["local", "redis"] = "local"
+    # investigations that failed for good: a SQLite file under home, or a Redis hash shared by instances
+    dead_letters: Literal["local", "redis"] = "local"
 
     @classmethod
     def settings_customise_sources(

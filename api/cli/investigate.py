@@ -64,6 +64,13 @@ async def run_cli_investigation(
             outcome = await session.run(request, thread_id=thread_id, resume=resume_answer, on_update=progress)
     except CheckpointerUnavailable as exc:
         raise UserError(str(exc)) from None
+    except Exception as exc:  # the run failed for good: it is a dead letter now, not a traceback
+        if not getattr(exc, "pm_dead_lettered", False):
+            raise
+        console.print(f"investigation {thread_id} failed: {type(exc).__name__}: {exc}", markup=False, soft_wrap=True)
+        console.print("it is in the dead-letter list (production-master runs dead-letters); fix the cause, then:")
+        console.print(f"production-master runs redrive {thread_id}", markup=False, soft_wrap=True)
+        return 1
     return _finish(outcome, out)
 
 

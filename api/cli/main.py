@@ -215,6 +215,7 @@ def _mount_optional() -> None:
         ("api.cli.audit", "bundle_app", "bundle"),
         ("api.cli.providers", "providers_app", "providers"),
         ("api.cli.tenants", "tenants_app", "tenants"),
+        ("api.cli.runs", "runs_app", "runs"),
         ("api.cli.memory", "memory_app", None),
         ("api.cli.serving", "serving_app", None),
     ):

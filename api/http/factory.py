@@ -98,6 +98,10 @@ async def _refusal(headers: dict[str, str]) -> str | None:
 
 def create_app() -> FastAPI:
     """The app the runtime mounts; its own resources (Redis, the runtime client) are built on first use."""
+    from api.http.slo import aegra_run_created_at
+    from graphs import metrics
+
+    metrics.run_clock = aegra_run_created_at  # the graph runs in this process: its queue wait starts at the run row
     app = GuardedApp(
         title="production-master",
         version="0.1.0",

@@ -31,11 +31,13 @@ async def readyz(response: Response) -> Health:
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
 async def metrics() -> Response:
-    """Prometheus exposition of our counters, the runtime's backlog (`pm_runs_pending`, `pm_runs_running`) and the
-    runtime's own metrics (one registry per process)."""
-    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+    """Prometheus exposition of our service levels (queue wait, completion, status, cost, providers, breakers, dead
+    letters), the runtime's backlog (`pm_runs_pending`, `pm_runs_running`) and the runtime's own metrics."""
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
     from api.http.backlog import refresh_backlog
+    from api.http.slo import refresh_slo, registry
 
     await refresh_backlog()
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    await refresh_slo()
+    return Response(generate_latest(registry()), media_type=CONTENT_TYPE_LATEST)

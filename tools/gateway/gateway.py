@@ -18,6 +18,7 @@ from graphs.settings import Settings
 from memory.audit.redact import DEFAULT_REDACTOR, Redactor
 from tools.adapters import AdapterError, MalformedPayload, Unsupported, VendorAdapter, get_adapter
 from tools.gateway.connections import McpConnection, ProviderUnavailable, result_text
+from tools.gateway.metrics import count_call
 from tools.gateway.models import ProviderSpec, ServerEntry, ToolResult, ToolStatus
 from tools.gateway.providers import build_providers
 from tools.gateway.resilience import BreakerRegistry, LocalBreakers, LocalRateLimiter, RateLimiter, backoff_delay
@@ -147,7 +148,8 @@ class Gateway:
         return await self._report(result, clean_args, approval_id)
 
     async def _report(self, result: ToolResult, args: dict[str, Any], approval_id: str | None = None) -> ToolResult:
-        """Every call, refused ones included, reaches the audit hook."""
+        """Every call, refused ones included, reaches the audit hook and the provider counters."""
+        count_call(result)
         if self.on_call is not None:
             await self.on_call(result, args, approval_id)
         return result

@@ -1,0 +1,181 @@
+"""Dead letters: investigations whose run failed for good, kept with their error and inputs until re-driven.
+
+Two stores behind one small interface: a SQLite file under the home (CLI runs) and a Redis hash shared by the
+serving instances. A letter is keyed by investigation (the thread id); another failure of the same investigation
+updates it (`failures`, `runs`), and a failure already recorded for the same run id is not counted again, so the
+graph's own capture and the serving sweep can both report one run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+
+class DeadLetter(BaseModel):
+    """One investigation that failed for good."""
+
+    investigation_id: str = Field(..., description="The thread id: what `runs redrive` takes.")
+    origin: Literal["cli", "served"]
+    tenant: str = "default"
+    node: str | None = Field(None, description="The node that raised; None when the runtime gave up on the run.")
+    error: str
+    inputs: dict[str, Any] = Field(default_factory=dict, description="The run's input (the request).")
+    runs: list[str] = Field(default_factory=list, description="Failed run ids (served) in order.")
+    failures: int = 1
+    redrives: int = 0
+    first_failed_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    last_failed_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+    def merged(self, newer: DeadLetter) -> DeadLetter:
+        """This letter after another failure report; the same run reported twice counts once."""
+        if newer.runs and set(newer.runs) <= set(self.runs):
+            richer = {"node": self.node or newer.node, "inputs": self.inputs or newer.inputs}
+            return self.model_copy(update=richer)
+        return self.model_copy(
+            update={
+                "node": newer.node or self.node,
+                "error": newer.error,
+                "inputs": newer.inputs or self.inputs,
+                "runs": self.runs + [r for r in newer.runs if r not in self.runs],
+                "failures": self.failures + 1,
+                "last_failed_at": newer.last_failed_at,
+            }
+        )
+
+
+class DeadLetterStore(Protocol):
+    async def record(self, letter: DeadLetter) -> bool:
+        """Add or update a letter; True when the investigation was not dead before."""
+        ...
+
+    async def list(self) -> list[DeadLetter]: ...
+
+    async def get(self, investigation_id: str) -> DeadLetter | None: ...
+
+    async def put(self, letter: DeadLetter) -> None: ...
+
+    async def remove(self, investigation_id: str) -> bool: ...
+
+    async def count(self) -> int: ...
+
+    async def aclose(self) -> None: ...
+
+
+class SqliteDeadLetters:
+    """`<home>/dead-letters.sqlite`; each call opens its own connection off the event loop."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute("CREATE TABLE IF NOT EXISTS dead_letters (id TEXT PRIMARY KEY, letter TEXT NOT NULL)")
+        return db
+
+    def _record(self, letter: DeadLetter) -> bool:
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")  # read and write as one, against a concurrent recorder
+            row = db.execute("SELECT letter FROM dead_letters WHERE id = ?", (letter.investigation_id,)).fetchone()
+            stored = letter if row is None else DeadLetter.model_validate_json(row[0]).merged(letter)
+            db.execute(
+                "INSERT OR REPLACE INTO dead_letters VALUES (?, ?)", (letter.investigation_id, stored.model_dump_json())
+            )
+        return row is None
+
+    async def record(self, letter: DeadLetter) -> bool:
+        return await asyncio.to_thread(self._record, letter)
+
+    def _rows(self, sql: str, *args: Any) -> list[Any]:
+        with self._connect() as db:
+            return db.execute(sql, args).fetchall()
+
+    async def list(self) -> list[DeadLetter]:
+        rows = await asyncio.to_thread(self._rows, "SELECT letter FROM dead_letters")
+        return sorted((DeadLetter.model_validate_json(r[0]) for r in rows), key=lambda d: d.last_failed_at)
+
+    async def get(self, investigation_id: str) -> DeadLetter | None:
+        rows = await asyncio.to_thread(self._rows, "SELECT letter FROM dead_letters WHERE id = ?", investigation_id)
+        return DeadLetter.model_validate_json(rows[0][0]) if rows else None
+
+    async def put(self, letter: DeadLetter) -> None:
+        sql = "INSERT OR REPLACE INTO dead_letters VALUES (?, ?)"
+        await asyncio.to_thread(self._rows, sql, letter.investigation_id, letter.model_dump_json())
+
+    async def remove(self, investigation_id: str) -> bool:
+        def delete() -> bool:
+            with self._connect() as db:
+                return db.execute("DELETE FROM dead_letters WHERE id = ?", (investigation_id,)).rowcount > 0
+
+        return await asyncio.to_thread(delete)
+
+    async def count(self) -> int:
+        return int((await asyncio.to_thread(self._rows, "SELECT count(*) FROM dead_letters"))[0][0])
+
+    async def aclose(self) -> None:
+        return None
+
+
+class RedisDeadLetters:
+    """A Redis hash `pm:deadletters` (investigation id -> letter JSON), shared by every instance."""
+
+    KEY = "pm:deadletters"
+
+    def __init__(self, redis_url: str) -> None:
+        import redis.asyncio as aioredis
+
+        self._redis: Any = aioredis.Redis.from_url(redis_url, decode_responses=True)
+
+    async def record(self, letter: DeadLetter) -> bool:
+        from redis.exceptions import WatchError
+
+        async with self._redis.pipeline(transaction=True) as pipe:
+            while True:  # optimistic: another instance may record the same investigation at the same moment
+                try:
+                    await pipe.watch(self.KEY)
+                    raw = await pipe.hget(self.KEY, letter.investigation_id)
+                    stored = letter if raw is None else DeadLetter.model_validate_json(raw).merged(letter)
+                    pipe.multi()
+                    pipe.hset(self.KEY, letter.investigation_id, stored.model_dump_json())
+                    await pipe.execute()
+                    return raw is None
+                except WatchError:
+                    continue
+
+    async def list(self) -> list[DeadLetter]:
+        raw = await self._redis.hvals(self.KEY)
+        return sorted((DeadLetter.model_validate_json(r) for r in raw), key=lambda d: d.last_failed_at)
+
+    async def get(self, investigation_id: str) -> DeadLetter | None:
+        raw = await self._redis.hget(self.KEY, investigation_id)
+        return DeadLetter.model_validate_json(raw) if raw else None
+
+    async def put(self, letter: DeadLetter) -> None:
+        await self._redis.hset(self.KEY, letter.investigation_id, letter.model_dump_json())
+
+    async def remove(self, investigation_id: str) -> bool:
+        return bool(await self._redis.hdel(self.KEY, investigation_id))
+
+    async def count(self) -> int:
+        return int(await self._redis.hlen(self.KEY))
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
+
+
+def open_dead_letters(kind: str, *, home: Path, redis_url: str) -> DeadLetterStore:
+    """The store a setting names: `local` (SQLite under home) or `redis`."""
+    if kind == "redis":
+        return RedisDeadLetters(redis_url)
+    return SqliteDeadLetters(home / "dead-letters.sqlite")
+
+
+def letter_json(letter: DeadLetter) -> dict[str, Any]:
+    return json.loads(letter.model_dump_json())
