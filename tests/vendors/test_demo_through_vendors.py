@@ -63,7 +63,7 @@ def _configure(tmp_path: Path, grafana: str, github: str) -> dict[str, str]:
     return os.environ | {
         "PM_ROUTING_TABLE": str(tmp_path / "routing.yaml"),
         "PM_MCP_SERVERS_FILE": str(tmp_path / "servers.json"),
-        "PM_TEST_VENDOR_TOKEN": "standin-token",
+        "PM_TEST_VENDOR_TOKEN": "standin-token",  # pragma: allowlist secret
     }
 
 

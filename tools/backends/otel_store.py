@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import psycopg
+from psycopg import sql
 
 from graphs.contracts import LogLine, Span, utc
 from tools import interfaces as io
@@ -132,12 +133,12 @@ class OtelStore:
 
     def _where(self, start: datetime, end: datetime, service: str | None) -> tuple[str, list[object]]:
         end_op = "<=" if self.end_inclusive else "<"
-        sql = f"resource_attributes->>'{ENVIRONMENT}' = %s AND time_unix >= %s AND time_unix {end_op} %s"
+        clause = f"resource_attributes->>'{ENVIRONMENT}' = %s AND time_unix >= %s AND time_unix {end_op} %s"
         params: list[object] = [self.environment, utc(start).timestamp(), utc(end).timestamp()]
         if service is not None:
-            sql += " AND service_name = %s"
+            clause += " AND service_name = %s"
             params.append(service)
-        return sql, params
+        return clause, params
 
     def _logs(self, q: io.Windowed, service: str | None, level: str | None, contains: str | None, limit: int):
         where, params = self._where(q.start, q.end, service)
@@ -148,8 +149,11 @@ class OtelStore:
             where += " AND strpos(lower(body), lower(%s)) > 0"
             params.append(contains)
         rows = self._conn.execute(
-            "SELECT time_unix, service_name, resource_attributes->>'service.instance.id', severity_text, body, "
-            f"trace_id FROM otel_logs WHERE {where} ORDER BY seq LIMIT %s",
+            # the filter is ours (fixed fragments, values as parameters): composed, never formatted from input
+            sql.SQL(
+                "SELECT time_unix, service_name, resource_attributes->>'service.instance.id', severity_text, body, "
+                "trace_id FROM otel_logs WHERE {} ORDER BY seq LIMIT %s"
+            ).format(sql.SQL(where)),
             [*params, limit],
         ).fetchall()
         return [
@@ -167,8 +171,10 @@ class OtelStore:
     def query_traces(self, q: io.QueryTracesIn) -> io.QueryTracesOut:
         where, params = self._where(q.start, q.end, q.service)
         rows = self._conn.execute(
-            "SELECT trace_id, span_id, parent_span_id, service_name, resource_attributes->>'service.instance.id', "
-            f"span_name, time_unix, duration, status_code FROM otel_traces WHERE {where} ORDER BY seq LIMIT %s",
+            sql.SQL(
+                "SELECT trace_id, span_id, parent_span_id, service_name, resource_attributes->>'service.instance.id', "
+                "span_name, time_unix, duration, status_code FROM otel_traces WHERE {} ORDER BY seq LIMIT %s"
+            ).format(sql.SQL(where)),
             [*params, q.limit + 1],
         ).fetchall()
         spans = [
