@@ -8,6 +8,7 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 
 from agents.analysis.change_attribution import DEPLOY_KINDS, DRIVEN_LEAD_S, is_ticket_evidence, shared_host_edges
+from agents.analysis.model.score import calibrated, confirmed, load_params
 from agents.analysis.rivals import (
     blamed_change_late,
     blamed_elsewhere,
@@ -24,7 +25,7 @@ from agents.analysis.rivals import (
     served_cleanly,
     untraced_to_ticket,
 )
-from agents.hypothesis import topology
+from agents.analysis.topology import topology
 from agents.router.router import current_tier, get_router
 from agents.services import get_services
 from agents.skeptic import review
@@ -129,23 +130,9 @@ def judge(h: Hypothesis, ranked: list[Hypothesis], evidence: list[Evidence], thr
 
     Confirmed only when the checklist earns the threshold, the timing and mechanism checks passed and no runner-up
     comes close: a cause that did not precede its effects, or has an equally good rival, is not settled."""
-    by_id = {e.id: e for e in evidence}
-    anomalies = [e for e in evidence if e.kind in ANOMALY_KINDS and e.service]
-    onsets = _earliest_onsets(anomalies)
-    edges = topology(evidence)
-    if is_ticket_evidence(evidence):
-        edges = [*edges, *shared_host_edges(evidence, edges)]
-    scope = _scope(h, evidence, edges, onsets)
-    own = [e for e in anomalies if e.service in scope]
-    checks = [
-        _symptom(h, own),
-        _pinpoint(h, by_id),
-        _timing(h, evidence, onsets, scope),
-        _mechanism(h, edges, onsets, evidence, scope),
-        _duration(own),
-    ]
-    if is_ticket_evidence(evidence):
-        checks = _ruled_out(h, checks, edges, evidence, onsets, scope)
+    checks, _ = checklist(h, evidence, CaseContext(evidence))
+    if h.probability is not None:  # the fitted model weighed the checks already: its calibrated share decides
+        return _modelled(h, ranked, checks)
     applicable = [c for c in checks if c.applicable]
     total = sum(WEIGHTS[c.item] for c in applicable) or 1.0
     passed = sum(WEIGHTS[c.item] for c in applicable if c.passed) / total
@@ -160,6 +147,45 @@ def judge(h: Hypothesis, ranked: list[Hypothesis], evidence: list[Evidence], thr
     return Verdict(hypothesis_id=h.id, checklist=checks, confidence=confidence, status=status, gaps=gaps)
 
 
+class CaseContext:
+    """What every hypothesis of one case is checked against, computed once."""
+
+    def __init__(self, evidence: list[Evidence]) -> None:
+        self.evidence = evidence
+        self.by_id = {e.id: e for e in evidence}
+        self.anomalies = [e for e in evidence if e.kind in ANOMALY_KINDS and e.service]
+        self.onsets = _earliest_onsets(self.anomalies)
+        self.ticket = is_ticket_evidence(evidence)
+        edges = topology(evidence)
+        self.edges = [*edges, *shared_host_edges(evidence, edges)] if self.ticket else edges
+
+
+def checklist(h: Hypothesis, evidence: list[Evidence], ctx: CaseContext) -> tuple[list[CheckResult], list[str]]:
+    """The five checks of one hypothesis, and the names of the rival explanations that stand against it."""
+    edges, onsets = ctx.edges, ctx.onsets
+    scope = _scope(h, evidence, edges, onsets)
+    own = [e for e in ctx.anomalies if e.service in scope]
+    checks = [
+        _symptom(h, own),
+        _pinpoint(h, ctx.by_id),
+        _timing(h, evidence, onsets, scope),
+        _mechanism(h, edges, onsets, evidence, scope),
+        _duration(own),
+    ]
+    rivals: list[str] = []
+    if ctx.ticket:
+        checks, rivals = _ruled_out(h, checks, edges, evidence, onsets, scope)
+    return checks, rivals
+
+
+def check_features(h: Hypothesis, ctx: CaseContext) -> dict[str, float]:
+    """The checklist as model features: each check passed (1), failed (0) or not applicable (0.5), each rival 1."""
+    checks, rivals = checklist(h, ctx.evidence, ctx)
+    out = {f"check_{c.item.value}": (1.0 if c.passed else 0.0) if c.applicable else 0.5 for c in checks}
+    out.update({f"rival_{name}": 1.0 for name in rivals})
+    return out
+
+
 def _ruled_out(
     h: Hypothesis,
     checks: list[CheckResult],
@@ -167,57 +193,65 @@ def _ruled_out(
     evidence: list[Evidence],
     onsets: dict[str, float],
     scope: set[str],
-) -> list[CheckResult]:
+) -> tuple[list[CheckResult], list[str]]:
     """What a careful SRE rules out before confirming: a blamed change live only after the trouble began (timing),
     a rival change below the candidate, callers in trouble first, a driven callee its own dependency explains as
     well, trouble over before the ticket's (mechanism)."""
     onset = min((onsets[s] for s in scope if s in onsets), default=None)
     if onset is None:
-        return checks
+        return checks, []
     failures: dict[CheckItem, str] = {}
+    rivals: list[str] = []
     late = blamed_change_late(h.pinpoint.ref, evidence, onset) if h.pinpoint.kind == "change" else None
     if late is not None:
         failures[CheckItem.timing] = f"{late.summary} reached production after the trouble began"
-    rival = _rival_explanation(h, scope, edges, evidence, onset)
-    if rival is not None:
-        failures[CheckItem.mechanism] = rival
-    return [
+        rivals.append("late_change")
+    standing = _rival_explanations(h, scope, edges, evidence, onset)
+    if standing:
+        failures[CheckItem.mechanism] = standing[0][1]
+        rivals += [name for name, _ in standing]
+    checks = [
         c.model_copy(update={"passed": False, "applicable": True, "note": failures[c.item]})
         if c.item in failures and c.passed
         else c
         for c in checks
     ]
+    return checks, rivals
 
 
-def _rival_explanation(
+def _rival_explanations(
     h: Hypothesis, scope: set[str], edges: list[DependencyEdge], evidence: list[Evidence], onset: float
-) -> str | None:
-    """The first rival that stands, in the order a careful SRE weighs them; None when none does."""
+) -> list[tuple[str, str]]:
+    """Every rival that stands (name, why), in the order a careful SRE weighs them."""
+    out: list[tuple[str, str]] = []
     if (carriers := untraced_to_ticket(scope, edges, evidence)) is not None:
-        return f"the ticket's failing requests ({carriers}) never reach {h.service}"
+        out.append(("untraced", f"the ticket's failing requests ({carriers}) never reach {h.service}"))
     if (recovered := recovered_before_dependants(scope, edges, evidence)) is not None:
-        return f"{h.service} was back to normal when {recovered[0]} began failing at {recovered[1]}"
+        out.append(("recovered", f"{h.service} was back to normal when {recovered[0]} began failing at {recovered[1]}"))
     if (rival := earlier_change_below(h.service, scope, edges, evidence, onset, CHANGE_LEAD_S)) or (
         rival := later_change_below(h.service, scope, edges, evidence, onset)
     ):
-        return f"{rival.summary}, below {h.service}, changed earlier: a rival explanation"
+        out.append(("change_below", f"{rival.summary}, below {h.service}, changed earlier: a rival explanation"))
     if early := callers_in_trouble_earlier(h.service, scope, edges, evidence, onset):
-        return f"callers in trouble before {h.service}: {', '.join(early[:3])}"
+        out.append(("callers_earlier", f"callers in trouble before {h.service}: {', '.join(early[:3])}"))
     if (contested := contested_driven(h.service, scope, edges, evidence)) is not None:
-        return f"{contested[0]}'s trouble is explained as well by {contested[1]} below it"
+        out.append(("contested", f"{contested[0]}'s trouble is explained as well by {contested[1]} below it"))
     if (louder := louder_caller(h.service, scope, edges, evidence)) is not None:
-        return f"{louder[0]}'s load rose with {louder[1]}'s own traffic, while {h.service}'s did not move"
+        why = f"{louder[0]}'s load rose with {louder[1]}'s own traffic, while {h.service}'s did not move"
+        out.append(("louder_caller", why))
     if (carrier := ended_before_ticket_failures(scope, evidence)) is not None:
-        return f"its trouble ended before {carrier} failed on the ticket's identifiers"
+        out.append(("ended_before", f"its trouble ended before {carrier} failed on the ticket's identifiers"))
     if (last := outlived_by_ticket(scope, evidence)) is not None:
-        return f"the ticket's requests were still failing at {last}, long after {h.service}'s trouble had ended"
+        why = f"the ticket's requests were still failing at {last}, long after {h.service}'s trouble had ended"
+        out.append(("outlived", why))
     if (accused := blamed_elsewhere(scope, edges, evidence)) is not None:
-        return f"the ticket's failing lines blame {accused}, not {h.service} or anything below it"
+        out.append(("blamed_elsewhere", f"the ticket's failing lines blame {accused}, not {h.service} or below it"))
     if (clean := served_cleanly(h.service, edges, evidence, onset)) is not None:
-        return f"{h.service} handled the ticket's identifiers without a fault at {clean}, during its trouble"
+        why = f"{h.service} handled the ticket's identifiers without a fault at {clean}, during its trouble"
+        out.append(("served_cleanly", why))
     if (clean := clean_trail_above(scope, edges, evidence)) is not None:
-        return f"the ticket's requests went through {clean}, above it, without an error"
-    return None
+        out.append(("clean_trail", f"the ticket's requests went through {clean}, above it, without an error"))
+    return out
 
 
 def _scope(h: Hypothesis, evidence: list[Evidence], edges: list[DependencyEdge], onsets: dict[str, float]) -> set[str]:
@@ -373,6 +407,19 @@ def _duration(own: list[Evidence]) -> CheckResult:
         note="still ongoing at the window's end" if still else "it stopped",
         evidence_ids=ids,
     )
+
+
+def _modelled(h: Hypothesis, ranked: list[Hypothesis], checks: list[CheckResult]) -> Verdict:
+    """Confidence is the calibrated probability that the service is the cause; confirmed above the threshold chosen
+    on cross-validation, for the top hypothesis only, and only when no rival comes close."""
+    params = load_params()
+    confidence = round(calibrated(h.probability or 0.0, params), 4)
+    rivals = [r for r in ranked if r is not h and r.probability is not None]
+    runner_up = calibrated(max(r.probability or 0.0 for r in rivals), params) if rivals else 0.0
+    settled = h is ranked[0] and confirmed(confidence, runner_up, params)
+    gaps = [c.item for c in checks if c.applicable and not c.passed]
+    status = VerdictStatus.confirmed if settled else VerdictStatus.declined
+    return Verdict(hypothesis_id=h.id, checklist=checks, confidence=confidence, status=status, gaps=gaps)
 
 
 def _margin(ranked: list[Hypothesis]) -> float:

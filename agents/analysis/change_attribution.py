@@ -245,15 +245,18 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
     token_onsets = _error_token_onsets(evidence)
     scores: dict[str, float] = {}
     notes: dict[str, list[str]] = defaultdict(list)
+    feats: dict[str, dict[str, float]] = defaultdict(dict)
     for name, role in roles.items():
         view = views[name]
         score = ROLE[role]
         notes[name].append(role)
+        feats[name][f"role_{role}"] = 1.0
         reference = _reference(name, views, drivers, symptom_start)
         # a chain service is explained by trouble below it: only a change whose diff names the errors speaks for it
         bonuses = ("linked_change",) if role in ("chain", "consumer", "rejecting") else tuple(BONUS)
         if "timed_change" in bonuses and _timed_changes(view, reference):
             score += BONUS["timed_change"]
+            feats[name]["timed_change"] = 1.0
             notes[name].append("a change precedes the onset")
             if (
                 (view.faults or name in drivers)
@@ -261,42 +264,58 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
                 and any(reference - DRIVEN_LEAD_S <= c.data["onset"] for c in _timed_changes(view, reference))
             ):
                 score += BONUS["prompt_change"]
+                feats[name]["prompt_change"] = 1.0
                 notes[name].append("minutes before it")
         if "expired" in bonuses and name in expired and view.faults:
             score += BONUS["expired"]
+            feats[name]["expired"] = 1.0
             notes[name].append("a credential of its own ran out as the trouble began")
         if "leak" in bonuses and _leaks(view):
             score += BONUS["leak"]
+            feats[name]["leak"] = 1.0
             notes[name].append("a resource climbs steadily from a deploy on")
         if any(_live_before_named(c, view, token_onsets, reference) for c in linked[name]):
             score += BONUS["linked_change"]
+            feats[name]["linked_change"] = 1.0
             notes[name].append("a change's diff names what the errors name")
         if "named_by_callers" in bonuses and name in named and view.faults:
             score += BONUS["named_by_callers"]
+            feats[name]["named_by_callers"] = 1.0
             notes[name].append("callers' errors name it")
         if "accused_by_ticket" in bonuses and name in accused and role not in ELSEWHERE:
             score += BONUS["accused_by_ticket"]
+            feats[name]["accused_by_ticket"] = 1.0
             notes[name].append("the ticket's failing lines blame it")
         if "ticket_ids" in bonuses and any(t.data.get("error_lines") for t in view.trail) and view.faults:
             score += BONUS["ticket_ids"]
+            feats[name]["ticket_ids"] = 1.0
             notes[name].append("the ticket's ids appear in its errors")
         scores[name] = score
+    before = dict(scores)
     _reward_earliest(scores, roles, views, drivers, chain, callers)
+    for name in scores:
+        if scores[name] > before[name]:
+            feats[name]["earliest"] = 1.0
     for name in scores:
         reach = {name, *([drivers[name]] if name in drivers else []), *libraries.get(name, [])}
         if untraced_to_ticket(reach, edges, evidence) is not None:
             scores[name] *= UNTRACED_FACTOR
             notes[name].append("the ticket's failing requests never reach it")
+            feats[name]["untraced"] = 1.0
         elif ended_before_ticket_failures(reach, evidence) is not None:
             scores[name] *= UNTRACED_FACTOR
             notes[name].append("its trouble was over before the ticket's requests failed")
+            feats[name]["ended_before"] = 1.0
         elif outlived_by_ticket(reach, evidence) is not None:
             scores[name] *= UNTRACED_FACTOR
             notes[name].append("the ticket's requests went on failing long after its trouble ended")
+            feats[name]["outlived"] = 1.0
     candidates = [
         _candidate(name, scores[name], roles[name], views, linked[name], drivers, amplifiers, callees, symptom_start)
         for name in scores
     ]
+    for c in candidates:
+        c.features = {"ticket_score": c.score, **feats[c.service]}
     return sorted(candidates, key=lambda c: (-c.score, c.service))
 
 

@@ -1,0 +1,71 @@
+"""One scorer on one scale: a linear utility over attribution features, softmax over a case's candidates, and the
+calibration that turns the winner's share into a probability of being the cause. Weights come from params.json."""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+PARAMS_PATH = Path(__file__).with_name("params.json")
+CONFIDENCE_CAP = 0.98  # a probability from a few hundred cases never earns certainty
+
+
+class Calibration(BaseModel):
+    """Platt scaling of the top candidate's softmax share: sigmoid(a * logit(p) + b)."""
+
+    a: float = 1.0
+    b: float = 0.0
+
+
+class Params(BaseModel):
+    """The fitted model: weights per feature, its calibration and the confirmation rule chosen on CV."""
+
+    version: str = "unfitted"
+    command: str = ""
+    l2: float = 1.0
+    weights: dict[str, float] = Field(default_factory=lambda: {"legacy_share": 5.0})
+    calibration: Calibration = Field(default_factory=Calibration)
+    confirm_threshold: float = 0.9
+    confirm_margin: float = 0.3
+    cap: float = CONFIDENCE_CAP
+
+
+@lru_cache(maxsize=4)
+def load_params(path: Path = PARAMS_PATH) -> Params:
+    """The checked-in parameters (an unfitted default that ranks by the engine's composite if absent)."""
+    return Params.model_validate(json.loads(path.read_text())) if path.is_file() else Params()
+
+
+def utility(features: dict[str, float], params: Params) -> float:
+    return sum(params.weights.get(name, 0.0) * value for name, value in features.items())
+
+
+def contributions(features: dict[str, float], params: Params) -> dict[str, float]:
+    """Each feature's share of the utility (weight times value), the attribution table behind a score."""
+    return {name: params.weights.get(name, 0.0) * value for name, value in features.items()}
+
+
+def shares(utilities: list[float]) -> list[float]:
+    """Softmax: each candidate's share of the case's explanation."""
+    if not utilities:
+        return []
+    top = max(utilities)
+    exp = [math.exp(u - top) for u in utilities]
+    total = sum(exp)
+    return [e / total for e in exp]
+
+
+def calibrated(share: float, params: Params) -> float:
+    """The probability that the candidate is the cause, capped below certainty."""
+    p = min(max(share, 1e-6), 1 - 1e-6)
+    z = params.calibration.a * math.log(p / (1 - p)) + params.calibration.b
+    return min(params.cap, 1.0 / (1.0 + math.exp(-z)))
+
+
+def confirmed(top: float, runner_up: float, params: Params) -> bool:
+    """Confirmed when the calibrated top probability clears the CV threshold and no rival comes close."""
+    return top >= params.confirm_threshold and top - runner_up >= params.confirm_margin
