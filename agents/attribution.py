@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agents.analysis.model.features import CaseGraph, graph_features
+from agents.analysis.model.features import CaseGraph, derived, graph_features
 from agents.analysis.model.score import Params, contributions, load_params, shares, utility
 from agents.analysis.models import Candidate
 from agents.verifier import CaseContext, check_features
@@ -15,6 +15,7 @@ DROPPED = ("ticket_score",)  # unbounded; legacy_share carries it on a 0..1 scal
 
 WHY = {
     "legacy_share": "the engine's composite score, as a share of the case's best",
+    "legacy_top": "the engine's composite ranks it first",
     "explains_share": "share of the departed services that depend on it and departed after it",
     "explains_in_window_share": "share of the departed services that depend on it and followed within 5 min",
     "earlier_share": "share of the departed services that departed before it",
@@ -74,7 +75,7 @@ def _features(c: Candidate, best: float, case: CaseGraph, ctx: CaseContext) -> d
     features.update(graph_features(c.service, case))
     probe = Hypothesis(id="probe", service=c.service, pinpoint=c.pinpoint, statement="", supporting=c.supporting)
     features.update(check_features(probe, ctx))
-    return {k: round(v, 6) for k, v in features.items()}
+    return derived({k: round(v, 6) for k, v in features.items()})
 
 
 def attributions(features: dict[str, float], params: Params | None = None) -> list[Attribution]:

@@ -410,13 +410,15 @@ def _duration(own: list[Evidence]) -> CheckResult:
 
 
 def _modelled(h: Hypothesis, ranked: list[Hypothesis], checks: list[CheckResult]) -> Verdict:
-    """Confidence is the calibrated probability that the service is the cause; confirmed above the threshold chosen
-    on cross-validation, for the top hypothesis only, and only when no rival comes close."""
+    """Confidence is the calibrated probability that the service is the cause (from its share of the explanation and
+    the checks); confirmed above the threshold chosen on cross-validation, for the top hypothesis only, and only when
+    no rival's share comes close."""
     params = load_params()
-    confidence = round(calibrated(h.probability or 0.0, params), 4)
-    rivals = [r for r in ranked if r is not h and r.probability is not None]
-    runner_up = calibrated(max(r.probability or 0.0 for r in rivals), params) if rivals else 0.0
-    settled = h is ranked[0] and confirmed(confidence, runner_up, params)
+    rivals = [r.probability or 0.0 for r in ranked if r is not h and r.probability is not None]
+    runner_up = max(rivals, default=0.0)
+    features = {a.feature: a.value for a in h.attributions}
+    confidence = round(calibrated(h.probability or 0.0, runner_up, features, params), 4)
+    settled = h is ranked[0] and confirmed(confidence, (h.probability or 0.0) - runner_up, params)
     gaps = [c.item for c in checks if c.applicable and not c.passed]
     status = VerdictStatus.confirmed if settled else VerdictStatus.declined
     return Verdict(hypothesis_id=h.id, checklist=checks, confidence=confidence, status=status, gaps=gaps)

@@ -3,9 +3,9 @@ fold (chosen on the training groups' own out-of-fold predictions), so no figure 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from agents.analysis.model.calibrate import apply, confirmation_rule, ece, platt, reliability
+from agents.analysis.model.calibrate import apply, confirmation_rule, ece, fit_calibrator, inputs, reliability
 from agents.analysis.model.fit import L2, Case, fit, utilities
 from agents.analysis.model.score import CONFIDENCE_CAP, shares
 
@@ -16,10 +16,19 @@ class Prediction:
 
     case: Case
     rank: int | None  # honest: a candidate tying the truth counts as ahead of it
-    top: float  # the winner's share of the case
-    runner: float
+    top: float = 0.0  # the winner's share of the case
+    runner: float = 0.0
+    top_features: dict[str, float] = field(default_factory=dict)
     confidence: float = 0.0
     confirmed: bool = False
+
+    @property
+    def right(self) -> bool:
+        return self.rank == 1
+
+    @property
+    def calibration_inputs(self) -> dict[str, float]:
+        return inputs(self.top, self.runner, self.top_features)
 
 
 def honest_rank(case: Case, u: list[float]) -> int | None:
@@ -33,47 +42,44 @@ def predict(cases: list[Case], weights: dict[str, float]) -> list[Prediction]:
     out = []
     for case in cases:
         u = utilities(case, weights)
-        split = sorted(shares(u), reverse=True)
-        out.append(
-            Prediction(case, honest_rank(case, u), split[0] if split else 0.0, split[1] if len(split) > 1 else 0.0)
-        )
+        p = shares(u)
+        order = sorted(range(len(u)), key=lambda i: -u[i])
+        pred = Prediction(case, honest_rank(case, u))
+        if order:
+            pred.top, pred.top_features = p[order[0]], case.features[order[0]]
+            pred.runner = p[order[1]] if len(order) > 1 else 0.0
+        out.append(pred)
     return out
 
 
 def out_of_fold(cases: list[Case], l2: float = L2) -> list[Prediction]:
     """Each group predicted by weights fitted on the others."""
-    groups = sorted({c.group for c in cases})
     out: list[Prediction] = []
-    for group in groups:
+    for group in sorted({c.group for c in cases}):
         weights = fit([c for c in cases if c.group != group], l2)
         out += predict([c for c in cases if c.group == group], weights)
     return out
 
 
-def right(p: Prediction) -> bool:
-    return p.rank == 1
-
-
-def calibration_of(oof: list[Prediction]) -> tuple[float, float, float, float]:
-    """(a, b, threshold, margin) from out-of-fold predictions."""
-    a, b = platt([p.top for p in oof], [right(p) for p in oof])
-    top = [apply(p.top, a, b, CONFIDENCE_CAP) for p in oof]
-    runner = [apply(p.runner, a, b, CONFIDENCE_CAP) for p in oof]
-    threshold, margin = confirmation_rule(top, runner, [right(p) for p in oof])
-    return a, b, threshold, margin
+def calibration_of(oof: list[Prediction]) -> tuple[dict[str, float], float, float]:
+    """(calibrator, threshold, margin) from out-of-fold predictions."""
+    scored = [p for p in oof if p.top > 0]
+    calibrator = fit_calibrator([p.calibration_inputs for p in scored], [p.right for p in scored])
+    confidence = [apply(calibrator, p.calibration_inputs, CONFIDENCE_CAP) for p in scored]
+    threshold, margin = confirmation_rule(confidence, [p.top - p.runner for p in scored], [p.right for p in scored])
+    return calibrator, threshold, margin
 
 
 def nested_cv(cases: list[Case], l2: float = L2) -> list[Prediction]:
     """Outer folds leave one group out; calibration and rule come from the inner folds of the training groups."""
-    groups = sorted({c.group for c in cases})
     out: list[Prediction] = []
-    for group in groups:
+    for group in sorted({c.group for c in cases}):
         train = [c for c in cases if c.group != group]
-        a, b, threshold, margin = calibration_of(out_of_fold(train, l2))
+        calibrator, threshold, margin = calibration_of(out_of_fold(train, l2))
         for p in predict([c for c in cases if c.group == group], fit(train, l2)):
-            p.confidence = apply(p.top, a, b, CONFIDENCE_CAP)
-            runner = apply(p.runner, a, b, CONFIDENCE_CAP)
-            p.confirmed = p.confidence >= threshold and p.confidence - runner >= margin
+            if p.top > 0:
+                p.confidence = apply(calibrator, p.calibration_inputs, CONFIDENCE_CAP)
+                p.confirmed = p.confidence >= threshold and p.top - p.runner >= margin
             out.append(p)
     return out
 
@@ -81,7 +87,7 @@ def nested_cv(cases: list[Case], l2: float = L2) -> list[Prediction]:
 def metrics(preds: list[Prediction]) -> dict[str, float | int]:
     n = len(preds)
     confirmed = [p for p in preds if p.confirmed]
-    good = sum(1 for p in confirmed if right(p))
+    good = sum(1 for p in confirmed if p.right)
     return {
         "cases": n,
         "as_at_1": round(sum(1 for p in preds if p.rank == 1) / n, 4) if n else 0.0,
@@ -90,7 +96,7 @@ def metrics(preds: list[Prediction]) -> dict[str, float | int]:
         "confirmed_right": good,
         "confirmed_wrong": len(confirmed) - good,
         "confirmed_precision": round(good / len(confirmed), 4) if confirmed else 1.0,
-        "ece": ece([p.confidence for p in preds], [right(p) for p in preds]),
+        "ece": ece([p.confidence for p in preds], [p.right for p in preds]),
         "max_confidence": round(max((p.confidence for p in preds), default=0.0), 4),
     }
 
@@ -101,5 +107,5 @@ def summary(preds: list[Prediction], scenario_groups: set[str]) -> dict:
         "groups": {g: metrics([p for p in preds if p.case.group == g]) for g in groups},
         "pooled": metrics(preds),
         "pooled_scenarios": metrics([p for p in preds if p.case.group in scenario_groups]),
-        "reliability": reliability([p.confidence for p in preds], [right(p) for p in preds]),
+        "reliability": reliability([p.confidence for p in preds], [p.right for p in preds]),
     }

@@ -7,8 +7,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from agents.analysis.model.features import derived
 from agents.analysis.model.fit import L2, Case, fit
-from agents.analysis.model.score import PARAMS_PATH, Calibration, Params
+from agents.analysis.model.score import PARAMS_PATH, Params
 from evals.cv.crossval import calibration_of, nested_cv, out_of_fold, summary
 from evals.cv.dataset import DATASET_PATH, save_dataset
 from evals.cv.groups import available_groups, collect
@@ -44,13 +45,14 @@ async def run_cv(
 
 def evaluate(cases: list[Case], out: Path, scenario_groups: set[str], write_params: bool = False) -> dict:
     """The arithmetic part: nested CV figures, and the final parameters fitted on everything."""
+    cases = [c.model_copy(update={"features": [derived(r) for r in c.features]}) for c in cases]
     preds = nested_cv(cases, L2)
     result = summary(preds, scenario_groups)
     params = final_params(cases)
     result["params"] = {
         "confirm_threshold": params.confirm_threshold,
         "confirm_margin": params.confirm_margin,
-        "calibration": params.calibration.model_dump(),
+        "calibration": params.calibration,
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -74,13 +76,13 @@ def evaluate(cases: list[Case], out: Path, scenario_groups: set[str], write_para
 
 def final_params(cases: list[Case], l2: float = L2) -> Params:
     """Weights on every case; calibration and the confirmation rule from the out-of-fold predictions."""
-    a, b, threshold, margin = calibration_of(out_of_fold(cases, l2))
+    calibrator, threshold, margin = calibration_of(out_of_fold(cases, l2))
     return Params(
         version=f"clogit-l2-{l2}-n{len(cases)}",
         command=COMMAND,
         l2=l2,
         weights=fit(cases, l2),
-        calibration=Calibration(a=a, b=b),
+        calibration=calibrator,
         confirm_threshold=threshold,
         confirm_margin=margin,
     )

@@ -64,3 +64,10 @@ def graph_features(service: str, case: CaseGraph) -> dict[str, float]:
         out["change_before_onset"] = 1.0 if before else 0.0
         out["change_only_after"] = 1.0 if not before and all(t > reference for t in changes) else 0.0
     return out
+
+
+def derived(features: dict[str, float]) -> dict[str, float]:
+    """Features computed from the others (so a cached case gains them without a re-run)."""
+    out = dict(features)
+    out["legacy_top"] = 1.0 if features.get("legacy_share", 0.0) >= 0.999 else 0.0
+    return out

@@ -10,15 +10,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from agents.analysis.model.calibrate import apply, inputs
+
 PARAMS_PATH = Path(__file__).with_name("params.json")
 CONFIDENCE_CAP = 0.98  # a probability from a few hundred cases never earns certainty
-
-
-class Calibration(BaseModel):
-    """Platt scaling of the top candidate's softmax share: sigmoid(a * logit(p) + b)."""
-
-    a: float = 1.0
-    b: float = 0.0
 
 
 class Params(BaseModel):
@@ -28,7 +23,7 @@ class Params(BaseModel):
     command: str = ""
     l2: float = 1.0
     weights: dict[str, float] = Field(default_factory=lambda: {"legacy_share": 5.0})
-    calibration: Calibration = Field(default_factory=Calibration)
+    calibration: dict[str, float] = Field(default_factory=lambda: {"logit_top": 1.0})
     confirm_threshold: float = 0.9
     confirm_margin: float = 0.3
     cap: float = CONFIDENCE_CAP
@@ -59,13 +54,11 @@ def shares(utilities: list[float]) -> list[float]:
     return [e / total for e in exp]
 
 
-def calibrated(share: float, params: Params) -> float:
-    """The probability that the candidate is the cause, capped below certainty."""
-    p = min(max(share, 1e-6), 1 - 1e-6)
-    z = params.calibration.a * math.log(p / (1 - p)) + params.calibration.b
-    return min(params.cap, 1.0 / (1.0 + math.exp(-z)))
+def calibrated(share: float, runner_up: float, features: dict[str, float], params: Params) -> float:
+    """The probability that the winner is the cause, capped below certainty."""
+    return apply(params.calibration, inputs(share, runner_up, features), params.cap)
 
 
-def confirmed(top: float, runner_up: float, params: Params) -> bool:
-    """Confirmed when the calibrated top probability clears the CV threshold and no rival comes close."""
-    return top >= params.confirm_threshold and top - runner_up >= params.confirm_margin
+def confirmed(confidence: float, gap: float, params: Params) -> bool:
+    """Confirmed when the calibrated probability clears the CV threshold and no rival's share comes close."""
+    return confidence >= params.confirm_threshold and gap >= params.confirm_margin
