@@ -69,6 +69,10 @@ def cv(
         Path | None, typer.Option("--nezha-dir", help="The Nezha dataset (its TT and OB groups join when given).")
     ] = None,
     group: Annotated[list[str], typer.Option("--groups", help="Only this group (repeatable).")] = [],  # noqa: B006
+    scenario_root: Annotated[
+        Path | None,
+        typer.Option("--scenario-root", help="Folder of scenario sets (data/, heldout*/); bundled if absent."),
+    ] = None,
     write_params: Annotated[
         bool, typer.Option("--write-params", help="Refit and write the model's params.json and dataset.json.")
     ] = False,
@@ -78,9 +82,18 @@ def cv(
 
     if nezha_dir is not None and not nezha_dir.is_dir():
         raise UserError(f"--nezha-dir {nezha_dir} is not a directory")
+    if scenario_root is not None and not scenario_root.is_dir():
+        raise UserError(f"--scenario-root {scenario_root} is not a directory")
     try:
         result = asyncio.run(
-            run_cv(out, nezha_dir=nezha_dir, groups=group or None, write_params=write_params, log=console.print)
+            run_cv(
+                out,
+                nezha_dir=nezha_dir,
+                scenario_root=scenario_root,
+                groups=group or None,
+                write_params=write_params,
+                log=console.print,
+            )
         )
     except ValueError as exc:
         raise UserError(str(exc)) from None

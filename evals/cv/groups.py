@@ -42,7 +42,8 @@ def available_groups(nezha_dir: Path | None, scenario_root: Path = SCENARIO_ROOT
     groups: list[Group] = []
     if nezha_dir is not None and (nezha_dir / "rca_data").is_dir():
         groups += [Group(name, "nezha", nezha_dir) for name in NEZHA_GROUPS]
-    groups.append(Group("scenarios", "scenarios", scenario_root / "data"))
+    if (scenario_root / "data").is_dir():
+        groups.append(Group("scenarios", "scenarios", scenario_root / "data"))
     held = sorted(p for p in scenario_root.glob("heldout*") if p.is_dir() and scenario_names(p))
     groups += [Group(p.name, "scenarios", p) for p in sorted(held, key=lambda p: (len(p.name), p.name))]
     return groups

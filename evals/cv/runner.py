@@ -12,7 +12,7 @@ from agents.analysis.model.fit import L2, Case, fit
 from agents.analysis.model.score import PARAMS_PATH, Params
 from evals.cv.crossval import calibration_of, nested_cv, out_of_fold, summary
 from evals.cv.dataset import DATASET_PATH, save_dataset
-from evals.cv.groups import available_groups, collect
+from evals.cv.groups import SCENARIO_ROOT, available_groups, collect
 from evals.cv.report import render
 from graphs.settings import Settings
 
@@ -23,13 +23,14 @@ async def run_cv(
     out: Path,
     *,
     nezha_dir: Path | None = None,
+    scenario_root: Path | None = None,
     groups: list[str] | None = None,
     write_params: bool = False,
     settings: Settings | None = None,
     log: Callable[[str], None] = print,
 ) -> dict:
     """Collect (or reuse) every case's features, cross-validate, and write the summary."""
-    known = available_groups(nezha_dir)
+    known = available_groups(nezha_dir, scenario_root or SCENARIO_ROOT)
     chosen = [g for g in known if not groups or g.name in groups]
     missing = sorted(set(groups or []) - {g.name for g in known})
     if missing:

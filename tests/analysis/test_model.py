@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from synthetic import T0, change, metric, topology
 
-from agents.analysis.model.calibrate import apply, confirmation_rule, ece, platt
+from agents.analysis.model.calibrate import apply, confirmation_rule, ece, fit_calibrator, inputs
 from agents.analysis.model.features import CaseGraph, graph_features
 from agents.analysis.model.fit import Case, fit
-from agents.analysis.model.score import Params, calibrated, confirmed, shares
+from agents.analysis.model.score import Params, calibrated, confirmed, load_params, shares
+from evals.cv.dataset import load_dataset
+from evals.cv.runner import final_params
 from graphs.contracts import DependencyEdge
 
 EDGES = [DependencyEdge(caller="web", callee="api"), DependencyEdge(caller="api", callee="db")]
@@ -71,22 +73,33 @@ def test_a_case_whose_truth_was_never_proposed_carries_no_weight():
 
 
 def test_calibration_and_the_rule_keep_confirmed_verdicts_right():
-    top = [0.9] * 40 + [0.6] * 40
+    rows = [inputs(0.9, 0.05, {"check_mechanism": 1.0})] * 40 + [inputs(0.6, 0.3, {"check_mechanism": 0.0})] * 40
     right = [True] * 39 + [False] + [True] * 20 + [False] * 20
-    a, b = platt(top, right)
-    high, low = apply(0.9, a, b, 0.98), apply(0.6, a, b, 0.98)
+    calibrator = fit_calibrator(rows, right)
+    high, low = apply(calibrator, rows[0], 0.98), apply(calibrator, rows[-1], 0.98)
     assert high > low and abs(high - 39 / 40) < 0.1 and abs(low - 0.5) < 0.1
-    threshold, margin = confirmation_rule([high] * 40 + [low] * 40, [0.0] * 80, right)
-    assert low < threshold <= high
+    threshold, margin = confirmation_rule([high] * 40 + [low] * 40, [0.85] * 40 + [0.3] * 40, right)
+    assert low < threshold <= high and margin <= 0.85
     assert ece([high] * 40 + [low] * 40, right) < 0.1
 
 
 def test_no_rule_confirms_when_nothing_reaches_the_precision():
-    assert confirmation_rule([0.9, 0.9], [0.0, 0.0], [True, False]) == (1.0, 1.0)
+    assert confirmation_rule([0.9, 0.9], [0.5, 0.5], [True, False]) == (1.0, 1.0)
 
 
 def test_confidence_never_reaches_certainty_and_a_close_rival_blocks_confirmation():
-    params = Params(confirm_threshold=0.7, confirm_margin=0.3)
-    assert calibrated(1.0, params) <= 0.98
-    assert shares([50.0, 0.0])[0] < 1.0 or calibrated(shares([50.0, 0.0])[0], params) <= 0.98
-    assert confirmed(0.9, 0.2, params) and not confirmed(0.9, 0.7, params) and not confirmed(0.6, 0.0, params)
+    params = Params(confirm_threshold=0.7, confirm_margin=0.3, calibration={"logit_top": 5.0})
+    assert calibrated(1.0, 0.0, {}, params) <= 0.98
+    assert calibrated(shares([50.0, 0.0])[0], 0.0, {}, params) <= 0.98
+    assert confirmed(0.9, 0.5, params) and not confirmed(0.9, 0.1, params) and not confirmed(0.6, 0.9, params)
+
+
+def test_refitting_the_checked_in_data_reproduces_the_checked_in_params():
+    params = load_params()
+    cases = load_dataset()
+    assert len({c.group for c in cases}) >= 2 and params.command
+    fresh = final_params(cases, params.l2)
+    assert set(fresh.weights) == set(params.weights)
+    assert all(abs(fresh.weights[k] - v) < 1e-3 for k, v in params.weights.items())
+    assert all(abs(fresh.calibration[k] - v) < 1e-3 for k, v in params.calibration.items())
+    assert (fresh.confirm_threshold, fresh.confirm_margin) == (params.confirm_threshold, params.confirm_margin)
