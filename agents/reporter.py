@@ -94,6 +94,7 @@ def build_report(
             evidence_ids=top.supporting,
             owner=owner,
             blast_radius=blast_radius or [],
+            attributions=top.attributions,
         )
         if top
         else None

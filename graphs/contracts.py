@@ -314,6 +314,7 @@ class RootCause(Contract):
     evidence_ids: list[str]
     owner: str | None = None
     blast_radius: list[str] = Field(default_factory=list, description="Services that depend on it, transitively.")
+    attributions: list[Attribution] = Field(default_factory=list, description="The table behind its score.")
 
 
 class RankedService(Contract):
