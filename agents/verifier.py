@@ -7,7 +7,8 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
-from agents.analysis.change_attribution import DEPLOY_KINDS, DRIVEN_LEAD_S, is_ticket_evidence, shared_host_edges
+from agents.analysis.change_attribution import is_ticket_evidence
+from agents.analysis.change_links import shared_host_edges
 from agents.analysis.model.score import calibrated, confirmed, load_params
 from agents.analysis.rivals import (
     blamed_change_late,
@@ -25,6 +26,7 @@ from agents.analysis.rivals import (
     served_cleanly,
     untraced_to_ticket,
 )
+from agents.analysis.service_view import DEPLOY_KINDS, DRIVEN_LEAD_S
 from agents.analysis.topology import topology
 from agents.router.router import current_tier, get_router
 from agents.services import get_services
