@@ -21,10 +21,19 @@ def nezha(
     day: Annotated[list[str], typer.Option("--day", help="Only this day (repeatable).")] = [],  # noqa: B006
     cases: Annotated[int | None, typer.Option("--cases", help="Only the first N faults.")] = None,
     audit: Annotated[bool, typer.Option("--audit/--no-audit", help="Keep the audit trail (on by default).")] = True,
+    metrics_backend: Annotated[
+        str, typer.Option("--metrics-backend", help="files | prometheus (a throwaway Prometheus, backfilled).")
+    ] = "files",
+    logs_backend: Annotated[
+        str, typer.Option("--logs-backend", help="files | postgres (a throwaway PostgreSQL with otel_* tables).")
+    ] = "files",
 ) -> None:
     """One investigation per labelled fault; labels are read only by the scorer."""
+    from evals.backends import LOGS_BACKENDS, METRICS_BACKENDS
     from evals.nezha.runner import run_nezha_eval
     from graphs.settings import Settings
+    from memory.postgres_server import PostgresServerError
+    from tools.backends.prometheus_server import PrometheusError
 
     if system not in ("trainticket", "onlineboutique"):
         raise UserError(f"--system {system!r}: use trainticket or onlineboutique")
@@ -32,11 +41,26 @@ def nezha(
         raise UserError(f"--data-dir {data_dir} is not a directory")
     if cases is not None and cases < 1:
         raise UserError("--cases must be at least 1")
+    if metrics_backend not in METRICS_BACKENDS:
+        raise UserError(f"--metrics-backend {metrics_backend!r}: use {' or '.join(METRICS_BACKENDS)}")
+    if logs_backend not in LOGS_BACKENDS:
+        raise UserError(f"--logs-backend {logs_backend!r}: use {' or '.join(LOGS_BACKENDS)}")
     settings = Settings(audit="jsonl" if audit else "off")
     try:
         summary = asyncio.run(
-            run_nezha_eval(data_dir, system, out, days=day or None, limit=cases, settings=settings)  # type: ignore[arg-type]
+            run_nezha_eval(
+                data_dir,
+                system,  # type: ignore[arg-type]
+                out,
+                days=day or None,
+                limit=cases,
+                settings=settings,
+                metrics_backend=metrics_backend,
+                logs_backend=logs_backend,
+            )
         )
+    except (PrometheusError, PostgresServerError) as exc:
+        raise UserError(f"cannot start a backend: {exc}") from None
     except ValueError as exc:
         raise UserError(str(exc)) from None
     _print(summary, out)

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from evals.backends import real_backends
 from evals.nezha.baselines import PUBLISHED
 from evals.nezha.cases import NezhaCase, load_cases
 from evals.nezha.scoring import CaseScore, score_case, summarise
@@ -49,19 +50,34 @@ async def run_nezha_eval(
     days: list[str] | None = None,
     limit: int | None = None,
     settings: Settings | None = None,
+    metrics_backend: str = "files",
+    logs_backend: str = "files",
 ) -> dict[str, Any]:
-    """Investigate every case (or the first `limit`), then score; writes results.json, summary.json, summary.md."""
+    """Investigate every case (or the first `limit`), then score; writes results.json, summary.json, summary.md.
+
+    `metrics_backend="prometheus"` / `logs_backend="postgres"` load the days into a throwaway Prometheus / OTel
+    store first and investigate through them."""
     cases = load_cases(data_dir, system, days)[:limit]
     if not cases:
         raise ValueError(f"no labelled faults for {system} under {data_dir}")
     out.mkdir(parents=True, exist_ok=True)
     settings = eval_settings(settings or Settings(), data_dir, system, days, out / "home")
     results: list[CaseResult] = []
-    async with open_session(settings) as session:
-        for case in cases:
-            results.append(await _investigate(session, case))
-        memory = peak_memory_mb()  # while the MCP server still runs
+    with real_backends(
+        settings.world,
+        settings.world_options,
+        metrics=metrics_backend == "prometheus",
+        logs=logs_backend == "postgres",
+    ) as served:
+        settings = settings.model_copy(update={"world": served.world, "world_options": served.options})
+        async with open_session(settings) as session:
+            for case in cases:
+                results.append(await _investigate(session, case))
+            memory = peak_memory_mb()  # while the MCP server still runs
     summary = {**_summary(results, system), **memory}
+    summary["backends"] = {"metrics": metrics_backend, "logs_traces": logs_backend}
+    if served.load_seconds:
+        summary["backend_load_seconds"] = served.load_seconds
     (out / "results.json").write_text(json.dumps([r.model_dump(mode="json") for r in results], indent=1) + "\n")
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     (out / "summary.md").write_text(render_summary(summary, system))

@@ -13,6 +13,7 @@ class NezhaMcpWorld:
     """Log-system and service-registry operations over one system of the Nezha dataset."""
 
     name = "nezha"
+    error_details_limit = 500
 
     def __init__(self, world: NezhaWorld) -> None:
         self.world = world
@@ -42,7 +43,7 @@ class NezhaMcpWorld:
         return io.QueryLogsOut(lines=lines[: q.limit], truncated=len(lines) > q.limit)
 
     def get_error_details(self, q: io.ErrorDetailsIn) -> io.ErrorDetailsOut:
-        return io.ErrorDetailsOut(errors=self.world.query_errors(q.service, q.start, q.end, 500))
+        return io.ErrorDetailsOut(errors=self.world.query_errors(q.service, q.start, q.end, self.error_details_limit))
 
     def query_traces(self, q: io.QueryTracesIn) -> io.QueryTracesOut:
         spans = self.world.query_traces(q.service, q.start, q.end, q.limit + 1)

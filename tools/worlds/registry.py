@@ -29,7 +29,14 @@ def _replay(options: dict[str, str]):
     return ReplayWorld.from_options(options)
 
 
+def _backed(options: dict[str, str]):
+    from tools.backends.world import BackedWorld
+
+    return BackedWorld.from_options(options)
+
+
 register_world("demo", _demo)
+register_world("backed", _backed)
 register_world("replay", _replay)
 register_world("nezha", _nezha)
 register_world("scenario", _scenarios)

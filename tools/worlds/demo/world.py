@@ -107,6 +107,8 @@ class DemoWorld:
     """A small shop with nine services, two hours of telemetry, three deploys and one bad one."""
 
     name = "demo"
+    window_end_inclusive = False  # every operation reads [start, end)
+    error_details_limit = 200
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
@@ -256,7 +258,9 @@ class DemoWorld:
         return io.QueryLogsOut(lines=lines[: q.limit], truncated=len(lines) > q.limit)
 
     def get_error_details(self, q: io.ErrorDetailsIn) -> io.ErrorDetailsOut:
-        out = self.query_logs(io.QueryLogsIn(start=q.start, end=q.end, service=q.service, level="ERROR", limit=200))
+        out = self.query_logs(
+            io.QueryLogsIn(start=q.start, end=q.end, service=q.service, level="ERROR", limit=self.error_details_limit)
+        )
         return io.ErrorDetailsOut(errors=out.lines)
 
     def list_services(self, q: io.ListServicesIn) -> io.ListServicesOut:
