@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from agents.analysis.model.features import CaseGraph, derived, graph_features
+from agents.analysis.model.features import CaseGraph, GraphInTime, derived
+from agents.analysis.model.mechanism import Attributed, Mechanism, as_features
 from agents.analysis.model.score import Params, contributions, load_params, shares, utility
 from agents.analysis.models import Candidate
-from agents.verifier import CaseContext, check_features
-from graphs.contracts import Attribution, Evidence, Hypothesis
+from agents.verifier import CaseContext, Checklist
+from graphs.contracts import Attribution, Evidence
 
 POOL = 12  # candidates the model weighs, by the engine's own order (no fitted weight decides who is weighed)
 DROPPED = ("ticket_score",)  # unbounded; legacy_share carries it on a 0..1 scale
@@ -46,11 +47,37 @@ WHY = {
 
 @dataclass
 class Weighed:
-    """One candidate with its features and its share of the case's explanation."""
+    """One candidate with what every mechanism attributed to it and its share of the case's explanation."""
 
     candidate: Candidate
     features: dict[str, float]
     share: float
+    rows: list[Attributed] = field(default_factory=list)
+
+
+class EnginePasses:
+    """The engine's own passes (ticket roles and what they noticed, alert signal families) as a mechanism, with the
+    engine's composite as a share of the case's best."""
+
+    name = "engine_passes"
+
+    def __init__(self, pool: list[Candidate]) -> None:
+        self.best = max((c.score for c in pool), default=0.0) or 1.0
+
+    def attribute(self, candidate: Candidate) -> list[Attributed]:
+        ids = tuple(candidate.supporting[:8])
+        rows = [
+            Attributed(name, value, _why(name), ids if value > 0 else ())
+            for name, value in candidate.features.items()
+            if name not in DROPPED
+        ]
+        return [*rows, Attributed("legacy_share", max(0.0, candidate.score) / self.best, WHY["legacy_share"])]
+
+
+def mechanisms(pool: list[Candidate], evidence: list[Evidence]) -> list[Mechanism]:
+    """The plug-ins of one case, in the order their features are listed."""
+    ctx = CaseContext(evidence)
+    return [EnginePasses(pool), GraphInTime(CaseGraph(evidence, ctx.edges)), Checklist(ctx)]
 
 
 def weigh(candidates: list[Candidate], evidence: list[Evidence], params: Params | None = None) -> list[Weighed]:
@@ -59,33 +86,35 @@ def weigh(candidates: list[Candidate], evidence: list[Evidence], params: Params 
     pool = candidates[:POOL]
     if not pool:
         return []
-    ctx = CaseContext(evidence)
-    case = CaseGraph(evidence, ctx.edges)
-    best = max((c.score for c in pool), default=0.0) or 1.0
-    rows = [_features(c, best, case, ctx) for c in pool]
-    split = shares([utility(f, params) for f in rows])
-    weighed = [Weighed(c, f, s) for c, f, s in zip(pool, rows, split, strict=True)]
+    plugins = mechanisms(pool, evidence)
+    weighed = []
+    for c in pool:
+        rows = [row for plugin in plugins for row in plugin.attribute(c)]
+        weighed.append(Weighed(c, derived({k: round(v, 6) for k, v in as_features(rows).items()}), 0.0, rows))
+    for w, share in zip(weighed, shares([utility(w.features, params) for w in weighed]), strict=True):
+        w.share = share
     order = sorted(range(len(weighed)), key=lambda i: -weighed[i].share)
     return [weighed[i] for i in order]
 
 
-def _features(c: Candidate, best: float, case: CaseGraph, ctx: CaseContext) -> dict[str, float]:
-    features = {k: v for k, v in c.features.items() if k not in DROPPED}
-    features["legacy_share"] = max(0.0, c.score) / best
-    features.update(graph_features(c.service, case))
-    probe = Hypothesis(id="probe", service=c.service, pinpoint=c.pinpoint, statement="", supporting=c.supporting)
-    features.update(check_features(probe, ctx))
-    return derived({k: round(v, 6) for k, v in features.items()})
-
-
-def attributions(features: dict[str, float], params: Params | None = None) -> list[Attribution]:
-    """The table behind a score: every measured feature, what it added, largest effect first."""
+def attributions(weighed: Weighed, params: Params | None = None) -> list[Attribution]:
+    """The table behind a score: every measured feature, what it added and the evidence behind it, largest first."""
     params = params or load_params()
-    added = contributions(features, params)
-    rows = [
-        Attribution(feature=name, value=value, contribution=round(added[name], 4), why=_why(name))
-        for name, value in features.items()
-    ]
+    added = contributions(weighed.features, params)
+    found = {row.feature: row for row in weighed.rows}
+    rows = []
+    for name, value in weighed.features.items():
+        row = found.get(name)
+        rows.append(
+            Attribution(
+                feature=name,
+                value=value,
+                contribution=round(added[name], 4),
+                why=(row.why if row and row.why else _why(name)),
+                evidence_ids=list(row.explains) if row else [],
+                contradicting_ids=list(row.contradicts) if row else [],
+            )
+        )
     return sorted(rows, key=lambda a: (-abs(a.contribution), a.feature))
 
 
@@ -96,8 +125,4 @@ def _why(name: str) -> str:
         return f"its place relative to the ticket's symptom: {name[5:]}"
     if name.startswith("sig_"):
         return f"strength of its {name[4:].replace('_', ' ')} signal"
-    if name.startswith("check_"):
-        return f"the verifier's {name[6:]} check (1 passed, 0 failed, 0.5 not applicable)"
-    if name.startswith("rival_"):
-        return f"a rival explanation stands against it: {name[6:].replace('_', ' ')}"
     return ""

@@ -45,7 +45,7 @@ def model_hypotheses_of(weighed: list[Weighed], known: set[str]) -> list[Hypothe
     scored = [w.candidate.model_copy(update={"score": w.share}) for w in weighed]
     out = engine_hypotheses(scored, known)
     return [
-        h.model_copy(update={"probability": round(w.share, 6), "attributions": attributions(w.features)})
+        h.model_copy(update={"probability": round(w.share, 6), "attributions": attributions(w)})
         for h, w in zip(out, weighed, strict=False)
     ]
 

@@ -9,7 +9,9 @@ from langchain_core.runnables import RunnableConfig
 
 from agents.analysis.change_attribution import is_ticket_evidence
 from agents.analysis.change_links import shared_host_edges
+from agents.analysis.model.mechanism import Attributed
 from agents.analysis.model.score import calibrated, confirmed, load_params
+from agents.analysis.models import Candidate
 from agents.analysis.rivals import (
     blamed_change_late,
     blamed_elsewhere,
@@ -162,8 +164,10 @@ class CaseContext:
         self.edges = [*edges, *shared_host_edges(evidence, edges)] if self.ticket else edges
 
 
-def checklist(h: Hypothesis, evidence: list[Evidence], ctx: CaseContext) -> tuple[list[CheckResult], list[str]]:
-    """The five checks of one hypothesis, and the names of the rival explanations that stand against it."""
+def checklist(
+    h: Hypothesis, evidence: list[Evidence], ctx: CaseContext
+) -> tuple[list[CheckResult], list[tuple[str, str]]]:
+    """The five checks of one hypothesis, and the rival explanations (name, why) that stand against it."""
     edges, onsets = ctx.edges, ctx.onsets
     scope = _scope(h, evidence, edges, onsets)
     own = [e for e in ctx.anomalies if e.service in scope]
@@ -174,7 +178,7 @@ def checklist(h: Hypothesis, evidence: list[Evidence], ctx: CaseContext) -> tupl
         _mechanism(h, edges, onsets, evidence, scope),
         _duration(own),
     ]
-    rivals: list[str] = []
+    rivals: list[tuple[str, str]] = []
     if ctx.ticket:
         checks, rivals = _ruled_out(h, checks, edges, evidence, onsets, scope)
     return checks, rivals
@@ -182,10 +186,42 @@ def checklist(h: Hypothesis, evidence: list[Evidence], ctx: CaseContext) -> tupl
 
 def check_features(h: Hypothesis, ctx: CaseContext) -> dict[str, float]:
     """The checklist as model features: each check passed (1), failed (0) or not applicable (0.5), each rival 1."""
+    return {a.feature: a.value for a in check_attributions(h, ctx)}
+
+
+def check_attributions(h: Hypothesis, ctx: CaseContext) -> list[Attributed]:
+    """Each check with the evidence it cites, and each rival that stands with why."""
     checks, rivals = checklist(h, ctx.evidence, ctx)
-    out = {f"check_{c.item.value}": (1.0 if c.passed else 0.0) if c.applicable else 0.5 for c in checks}
-    out.update({f"rival_{name}": 1.0 for name in rivals})
-    return out
+    out = [
+        Attributed(
+            f"check_{c.item.value}",
+            (1.0 if c.passed else 0.0) if c.applicable else 0.5,
+            c.note,
+            tuple(c.evidence_ids) if c.passed else (),
+            () if c.passed else tuple(c.evidence_ids),
+        )
+        for c in checks
+    ]
+    return out + [Attributed(f"rival_{name}", 1.0, why) for name, why in rivals]
+
+
+class Checklist:
+    """The verifier's checks and rival explanations as a mechanism: a candidate the checks fail loses weight."""
+
+    name = "checklist"
+
+    def __init__(self, ctx: CaseContext) -> None:
+        self.ctx = ctx
+
+    def attribute(self, candidate: Candidate) -> list[Attributed]:
+        probe = Hypothesis(
+            id="probe",
+            service=candidate.service,
+            pinpoint=candidate.pinpoint,
+            statement="",
+            supporting=candidate.supporting,
+        )
+        return check_attributions(probe, self.ctx)
 
 
 def _ruled_out(
@@ -195,7 +231,7 @@ def _ruled_out(
     evidence: list[Evidence],
     onsets: dict[str, float],
     scope: set[str],
-) -> tuple[list[CheckResult], list[str]]:
+) -> tuple[list[CheckResult], list[tuple[str, str]]]:
     """What a careful SRE rules out before confirming: a blamed change live only after the trouble began (timing),
     a rival change below the candidate, callers in trouble first, a driven callee its own dependency explains as
     well, trouble over before the ticket's (mechanism)."""
@@ -203,15 +239,15 @@ def _ruled_out(
     if onset is None:
         return checks, []
     failures: dict[CheckItem, str] = {}
-    rivals: list[str] = []
+    rivals: list[tuple[str, str]] = []
     late = blamed_change_late(h.pinpoint.ref, evidence, onset) if h.pinpoint.kind == "change" else None
     if late is not None:
         failures[CheckItem.timing] = f"{late.summary} reached production after the trouble began"
-        rivals.append("late_change")
+        rivals.append(("late_change", failures[CheckItem.timing]))
     standing = _rival_explanations(h, scope, edges, evidence, onset)
     if standing:
         failures[CheckItem.mechanism] = standing[0][1]
-        rivals += [name for name, _ in standing]
+        rivals += standing
     checks = [
         c.model_copy(update={"passed": False, "applicable": True, "note": failures[c.item]})
         if c.item in failures and c.passed

@@ -216,7 +216,8 @@ class Attribution(Contract):
     value: float
     contribution: float = Field(0.0, description="weight times value: what the feature added to the utility")
     why: str = ""
-    evidence_ids: list[str] = Field(default_factory=list)
+    evidence_ids: list[str] = Field(default_factory=list, description="Evidence the feature explains or rests on.")
+    contradicting_ids: list[str] = Field(default_factory=list, description="Evidence that speaks against it.")
 
 
 class CandidateFeatures(Contract):

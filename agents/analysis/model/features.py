@@ -6,6 +6,8 @@ which every refit is arithmetic.
 
 from __future__ import annotations
 
+from agents.analysis.model.mechanism import Attributed
+from agents.analysis.models import Candidate
 from agents.analysis.topology import Topology
 from graphs.contracts import DependencyEdge, Evidence, EvidenceKind
 
@@ -31,15 +33,59 @@ class CaseGraph:
     def __init__(self, evidence: list[Evidence], edges: list[DependencyEdge]) -> None:
         self.topology = Topology(edges)
         self.onsets = degraded_onsets(evidence)
+        self.first: dict[str, str] = {}  # the evidence id of each service's earliest trouble
+        for e in sorted(evidence, key=lambda e: (e.data.get("onset") or 0.0, e.id)):
+            if e.service and e.service in self.onsets and e.kind in ANOMALY_KINDS and e.data.get("fault", True):
+                self.first.setdefault(e.service, e.id)
         self.changes: dict[str, list[float]] = {}
         for e in evidence:
             if e.kind is EvidenceKind.change and e.service and isinstance(e.data.get("onset"), int | float):
                 self.changes.setdefault(e.service, []).append(float(e.data["onset"]))
 
 
+WHY = {
+    "has_onset": "it departed from normal itself",
+    "explains_share": "share of the departed services that depend on it and departed after it",
+    "explains_in_window_share": "share of the departed services that depend on it and followed within 5 min",
+    "earlier_share": "share of the departed services that departed before it",
+    "callee_earlier": "something it depends on departed before it",
+    "unreached_earlier_share": "share of departed services, not depending on it, that departed before it",
+    "is_first": "its trouble began first",
+    "change_before_onset": "a change, flag or config of its own went live before its trouble",
+    "change_only_after": "its changes went live only after its trouble began",
+}
+EXPLAINS = ("explains_share", "explains_in_window_share")
+CONTRADICTS = ("earlier_share", "unreached_earlier_share", "callee_earlier")
+
+
+class GraphInTime:
+    """The mechanism every candidate gets: what departed after it through the graph, and what departed before."""
+
+    name = "graph_in_time"
+
+    def __init__(self, case: CaseGraph) -> None:
+        self.case = case
+
+    def attribute(self, candidate: Candidate) -> list[Attributed]:
+        values, followers, earlier = _measure(candidate.service, self.case)
+        ids = self.case.first
+        out = []
+        for name, value in values.items():
+            explains = tuple(ids[s] for s in followers if s in ids) if name in EXPLAINS else ()
+            contradicts = tuple(ids[s] for s in earlier if s in ids) if name in CONTRADICTS else ()
+            out.append(Attributed(name, value, WHY.get(name, ""), explains[:8], contradicts[:8]))
+        return out
+
+
 def graph_features(service: str, case: CaseGraph) -> dict[str, float]:
     """How much of what departed the service explains (dependants that followed it), and what speaks against it."""
+    return _measure(service, case)[0]
+
+
+def _measure(service: str, case: CaseGraph) -> tuple[dict[str, float], list[str], list[str]]:
     topo, onsets = case.topology, case.onsets
+    follows: list[str] = []
+    earlier: list[str] = []
     others = {s: t for s, t in onsets.items() if s != service}
     onset = onsets.get(service)
     out: dict[str, float] = {"has_onset": 1.0 if onset is not None else 0.0}
@@ -63,7 +109,7 @@ def graph_features(service: str, case: CaseGraph) -> dict[str, float]:
         before = [t for t in changes if reference - CHANGE_LEAD_S <= t <= reference + TOLERANCE_S]
         out["change_before_onset"] = 1.0 if before else 0.0
         out["change_only_after"] = 1.0 if not before and all(t > reference for t in changes) else 0.0
-    return out
+    return out, sorted(follows), sorted(earlier)
 
 
 def derived(features: dict[str, float]) -> dict[str, float]:
