@@ -8,10 +8,12 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 
 from agents.analysis import Candidate, rank_candidates
+from agents.analysis.model.score import load_params
 from agents.analysis.topology import topology
 from agents.attribution import Weighed, attributions, weigh
 from agents.llm_hypothesis import model_hypotheses
 from agents.router.router import ModelRouter, current_tier, get_router
+from agents.services import get_services
 from graphs.contracts import CandidateFeatures, Evidence, EvidenceKind, Hypothesis, RoutingDecision
 
 MAX_HYPOTHESES = 5
@@ -22,7 +24,9 @@ async def hypothesis(state: dict[str, Any], config: RunnableConfig) -> dict[str,
     """The engine always ranks; the tier in force (a model, when the router granted one) refines and adds."""
     evidence = [Evidence.model_validate(e) for e in state.get("evidence", [])]
     try:
-        weighed = weigh(rank_candidates(evidence, topology(evidence)), evidence)
+        settings = get_services(config).settings
+        params = load_params(settings.model_params) if settings.model_params else None
+        weighed = weigh(rank_candidates(evidence, topology(evidence)), evidence, params)
     except Exception:  # a ranking bug leaves the report without a candidate, never without a report
         logger.exception("the engine could not rank %d evidence items", len(evidence))
         weighed = []
@@ -103,6 +107,11 @@ async def _at_tier(
     pending = {**state, "routing_log": [*state.get("routing_log", []), *(d.model_dump() for d in decisions)]}
     before = _top_confidence(state, engine)
     hypotheses, decision = await model_hypotheses(router, pending, served, evidence, candidates, engine, before)
+    # what a model tier proposed or changed was not weighed by the fitted model: the checklist judges it
+    hypotheses = [
+        h if h.source == "analyst" else h.model_copy(update={"probability": None, "attributions": []})
+        for h in hypotheses
+    ]
     return hypotheses, [*decisions, decision]
 
 

@@ -10,7 +10,7 @@ from langchain_core.runnables import RunnableConfig
 from agents.analysis.change_attribution import is_ticket_evidence
 from agents.analysis.change_links import shared_host_edges
 from agents.analysis.model.mechanism import Attributed
-from agents.analysis.model.score import calibrated, confirmed, load_params
+from agents.analysis.model.score import CONFIDENCE_CAP, Params, calibrated, confirmed, load_params
 from agents.analysis.models import Candidate
 from agents.analysis.rivals import (
     blamed_change_late,
@@ -66,7 +66,8 @@ async def verifier(state: dict[str, Any], config: RunnableConfig) -> dict[str, A
     hypotheses = [Hypothesis.model_validate(h) for h in state.get("hypotheses", [])]
     if not hypotheses:
         return {"verdicts": [], "iteration": state.get("iteration", 0) + 1}
-    verdicts = [judge(h, hypotheses, evidence, settings.confirm_threshold) for h in hypotheses[:3]]
+    params = load_params(settings.model_params) if settings.model_params else None
+    verdicts = [judge(h, hypotheses, evidence, settings.confirm_threshold, params) for h in hypotheses[:3]]
     update: dict[str, Any] = {"iteration": state.get("iteration", 0) + 1}
     verdicts, hypotheses, decisions = await _with_router(state, config, verdicts, hypotheses, evidence)
     if decisions:
@@ -129,14 +130,16 @@ def _previous_confidence(state: dict[str, Any], hypothesis_id: str) -> float | N
     return None
 
 
-def judge(h: Hypothesis, ranked: list[Hypothesis], evidence: list[Evidence], threshold: float) -> Verdict:
+def judge(
+    h: Hypothesis, ranked: list[Hypothesis], evidence: list[Evidence], threshold: float, params: Params | None = None
+) -> Verdict:
     """Run the five checks for one hypothesis and turn them into a confidence and a status.
 
     Confirmed only when the checklist earns the threshold, the timing and mechanism checks passed and no runner-up
     comes close: a cause that did not precede its effects, or has an equally good rival, is not settled."""
     checks, _ = checklist(h, evidence, CaseContext(evidence))
     if h.probability is not None:  # the fitted model weighed the checks already: its calibrated share decides
-        return _modelled(h, ranked, checks)
+        return _modelled(h, ranked, checks, threshold, params or load_params())
     applicable = [c for c in checks if c.applicable]
     total = sum(WEIGHTS[c.item] for c in applicable) or 1.0
     passed = sum(WEIGHTS[c.item] for c in applicable if c.passed) / total
@@ -144,7 +147,7 @@ def judge(h: Hypothesis, ranked: list[Hypothesis], evidence: list[Evidence], thr
     gate_failed = any(c.item in GATES and c.applicable and not c.passed for c in checks)
     if gate_failed or (h is ranked[0] and _margin(ranked) < MIN_MARGIN):
         confidence = min(confidence, UNSETTLED_CAP)
-    confidence = round(confidence, 4)
+    confidence = round(min(confidence, CONFIDENCE_CAP), 4)
     gaps = [c.item for c in applicable if not c.passed]
     settled = confidence >= threshold and h is ranked[0] and not gate_failed
     status = VerdictStatus.confirmed if settled else VerdictStatus.declined
@@ -447,16 +450,18 @@ def _duration(own: list[Evidence]) -> CheckResult:
     )
 
 
-def _modelled(h: Hypothesis, ranked: list[Hypothesis], checks: list[CheckResult]) -> Verdict:
+def _modelled(
+    h: Hypothesis, ranked: list[Hypothesis], checks: list[CheckResult], threshold: float, params: Params
+) -> Verdict:
     """Confidence is the calibrated probability that the service is the cause (from its share of the explanation and
     the checks); confirmed above the threshold chosen on cross-validation, for the top hypothesis only, and only when
     no rival's share comes close."""
-    params = load_params()
     rivals = [r.probability or 0.0 for r in ranked if r is not h and r.probability is not None]
     runner_up = max(rivals, default=0.0)
     features = {a.feature: a.value for a in h.attributions}
     confidence = round(calibrated(h.probability or 0.0, runner_up, features, params), 4)
-    settled = h is ranked[0] and confirmed(confidence, (h.probability or 0.0) - runner_up, params)
+    gap = (h.probability or 0.0) - runner_up
+    settled = h is ranked[0] and confidence >= threshold and confirmed(confidence, gap, params)
     gaps = [c.item for c in checks if c.applicable and not c.passed]
     status = VerdictStatus.confirmed if settled else VerdictStatus.declined
     return Verdict(hypothesis_id=h.id, checklist=checks, confidence=confidence, status=status, gaps=gaps)
