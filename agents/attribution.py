@@ -8,7 +8,7 @@ from agents.analysis.model.features import CaseGraph, GraphInTime, derived
 from agents.analysis.model.mechanism import Attributed, Mechanism, as_features
 from agents.analysis.model.score import Params, contributions, load_params, shares, utility
 from agents.analysis.models import Candidate
-from agents.verifier import CaseContext, Checklist
+from agents.checklist import CaseContext, Checklist
 from graphs.contracts import Attribution, Evidence
 
 POOL = 12  # candidates the model weighs, by the engine's own order (no fitted weight decides who is weighed)

@@ -6,7 +6,7 @@ from synthetic import log, metric, ticket, topology, trail
 
 from agents.analysis.model.features import CaseGraph, GraphInTime
 from agents.analysis.models import Candidate
-from agents.verifier import CaseContext, Checklist
+from agents.checklist import CaseContext, Checklist
 from graphs.contracts import DependencyEdge
 
 EDGES = [
