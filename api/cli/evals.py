@@ -92,6 +92,9 @@ def cv(
     nezha_dir: Annotated[
         Path | None, typer.Option("--nezha-dir", help="The Nezha dataset (its TT and OB groups join when given).")
     ] = None,
+    petshop_dir: Annotated[
+        Path | None, typer.Option("--petshop-dir", help="PetShop's dataset folder (one group per set with graph.csv).")
+    ] = None,
     group: Annotated[list[str], typer.Option("--groups", help="Only this group (repeatable).")] = [],  # noqa: B006
     scenario_root: Annotated[
         Path | None,
@@ -106,6 +109,8 @@ def cv(
 
     if nezha_dir is not None and not nezha_dir.is_dir():
         raise UserError(f"--nezha-dir {nezha_dir} is not a directory")
+    if petshop_dir is not None and not petshop_dir.is_dir():
+        raise UserError(f"--petshop-dir {petshop_dir} is not a directory")
     if scenario_root is not None and not scenario_root.is_dir():
         raise UserError(f"--scenario-root {scenario_root} is not a directory")
     try:
@@ -114,6 +119,7 @@ def cv(
                 out,
                 nezha_dir=nezha_dir,
                 scenario_root=scenario_root,
+                petshop_dir=petshop_dir,
                 groups=group or None,
                 write_params=write_params,
                 log=console.print,

@@ -33,15 +33,21 @@ class Group:
     """One CV group: a name and where its cases come from."""
 
     name: str
-    kind: str  # nezha | scenarios
+    kind: str  # nezha | scenarios | petshop
     root: Path
+    set_name: str = ""
 
 
-def available_groups(nezha_dir: Path | None, scenario_root: Path = SCENARIO_ROOT) -> list[Group]:
-    """Nezha TT and OB when the data is there, the bundled worlds, and every heldout set."""
+def available_groups(
+    nezha_dir: Path | None, scenario_root: Path = SCENARIO_ROOT, petshop_dir: Path | None = None
+) -> list[Group]:
+    """Nezha TT and OB and each PetShop set when their data is given, the bundled worlds, and every heldout set."""
     groups: list[Group] = []
     if nezha_dir is not None and (nezha_dir / "rca_data").is_dir():
         groups += [Group(name, "nezha", nezha_dir) for name in NEZHA_GROUPS]
+    if petshop_dir is not None:
+        sets = sorted(p.name for p in petshop_dir.iterdir() if (p / "graph.csv").is_file())
+        groups += [Group(f"petshop-{name}", "petshop", petshop_dir, name) for name in sets]
     if (scenario_root / "data").is_dir():
         groups.append(Group("scenarios", "scenarios", scenario_root / "data"))
     held = sorted(p for p in scenario_root.glob("heldout*") if p.is_dir() and scenario_names(p))
@@ -67,6 +73,8 @@ async def collect(group: Group, cache: Path, base: Settings, log: Callable[[str]
     folder.mkdir(parents=True, exist_ok=True)
     if group.kind == "nezha":
         return await _nezha(group, folder, base, log)
+    if group.kind == "petshop":
+        return await _petshop(group, folder, base, log)
     return await _scenarios(group, folder, base, log)
 
 
@@ -111,5 +119,28 @@ async def _scenarios(group: Group, folder: Path, base: Settings, log: Callable[[
             row = _from_report(name, group.name, truth, report, time.perf_counter() - started)
             path.write_text(row.model_dump_json())
             log(f"{group.name} {name} {len(row.services)} candidates {row.seconds:.1f}s")
+        out.append(row)
+    return out
+
+
+async def _petshop(group: Group, folder: Path, base: Settings, log: Callable[[str], None]) -> list[Case]:
+    """One PetShop set: each issue through the full graph from its alarm (evals.petshop builds the request)."""
+    from evals.petshop.cases import load_cases as petshop_cases
+    from evals.petshop.runner import alert_request
+    from evals.petshop.runner import eval_settings as petshop_settings
+
+    out: list[Case] = []
+    for case in petshop_cases(group.root, group.set_name):
+        path = folder / f"{case.case_id}.json"
+        if (row := _cached(path)) is None:
+            started = time.perf_counter()
+            settings = petshop_settings(base, group.root, group.set_name, case.issue, folder / "home")
+            async with open_session(settings) as session:
+                outcome = await session.run(alert_request(case), thread_id=f"cv-{case.case_id}-{time.time_ns()}")
+            row = _from_report(
+                case.case_id, group.name, case.truth_service, outcome.report, time.perf_counter() - started
+            )
+            path.write_text(row.model_dump_json())
+            log(f"{group.name} {case.case_id} {len(row.services)} candidates {row.seconds:.1f}s")
         out.append(row)
     return out

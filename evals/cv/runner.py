@@ -17,6 +17,7 @@ from evals.cv.report import render
 from graphs.settings import Settings
 
 COMMAND = "production-master eval cv --nezha-dir ../shared/datasets/nezha --out DIR --write-params"
+# once PetShop is merged: add --petshop-dir ../shared/datasets/petshop/dataset
 
 
 async def run_cv(
@@ -24,13 +25,14 @@ async def run_cv(
     *,
     nezha_dir: Path | None = None,
     scenario_root: Path | None = None,
+    petshop_dir: Path | None = None,
     groups: list[str] | None = None,
     write_params: bool = False,
     settings: Settings | None = None,
     log: Callable[[str], None] = print,
 ) -> dict:
     """Collect (or reuse) every case's features, cross-validate, and write the summary."""
-    known = available_groups(nezha_dir, scenario_root or SCENARIO_ROOT)
+    known = available_groups(nezha_dir, scenario_root or SCENARIO_ROOT, petshop_dir)
     chosen = [g for g in known if not groups or g.name in groups]
     missing = sorted(set(groups or []) - {g.name for g in known})
     if missing:
