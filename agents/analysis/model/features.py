@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from agents.analysis.model.mechanism import Attributed
 from agents.analysis.models import Candidate
+from agents.analysis.payloads import Departure
 from agents.analysis.topology import Topology
-from graphs.contracts import DependencyEdge, Evidence, EvidenceKind
+from graphs.contracts import DependencyEdge, Evidence
 
-ANOMALY_KINDS = {EvidenceKind.metric_anomaly, EvidenceKind.log_pattern, EvidenceKind.trace_anomaly}
 PROPAGATION_S = 300.0  # what depends on a cause departs within this long after it
 TOLERANCE_S = 90.0  # onsets closer than this are simultaneous (sampling, alert delay)
 CHANGE_LEAD_S = 6 * 3600.0  # a change this long before the onset may have started it
@@ -20,10 +20,10 @@ CHANGE_LEAD_S = 6 * 3600.0  # a change this long before the onset may have start
 def degraded_onsets(evidence: list[Evidence]) -> dict[str, float]:
     """Earliest onset of trouble per service (a fault: errors, latency, saturation; traffic that moved is not)."""
     onsets: dict[str, float] = {}
-    for e in evidence:
-        onset = e.data.get("onset")
-        if e.kind in ANOMALY_KINDS and e.service and e.data.get("fault", True) and isinstance(onset, int | float):
-            onsets[e.service] = min(onsets.get(e.service, float(onset)), float(onset))
+    for d in map(Departure, evidence):
+        if d.is_trouble and d.onset is not None:
+            service = str(d.evidence.service)
+            onsets[service] = min(onsets.get(service, d.onset), d.onset)
     return onsets
 
 
@@ -33,14 +33,15 @@ class CaseGraph:
     def __init__(self, evidence: list[Evidence], edges: list[DependencyEdge]) -> None:
         self.topology = Topology(edges)
         self.onsets = degraded_onsets(evidence)
+        departures = [Departure(e) for e in evidence]
         self.first: dict[str, str] = {}  # the evidence id of each service's earliest trouble
-        for e in sorted(evidence, key=lambda e: (e.data.get("onset") or 0.0, e.id)):
-            if e.service and e.service in self.onsets and e.kind in ANOMALY_KINDS and e.data.get("fault", True):
-                self.first.setdefault(e.service, e.id)
+        for d in sorted(departures, key=lambda d: (d.onset or 0.0, d.evidence.id)):
+            if d.is_trouble:
+                self.first.setdefault(str(d.evidence.service), d.evidence.id)
         self.changes: dict[str, list[float]] = {}
-        for e in evidence:
-            if e.kind is EvidenceKind.change and e.service and isinstance(e.data.get("onset"), int | float):
-                self.changes.setdefault(e.service, []).append(float(e.data["onset"]))
+        for d in departures:
+            if d.is_change and d.onset is not None:
+                self.changes.setdefault(str(d.evidence.service), []).append(d.onset)
 
 
 WHY = {
