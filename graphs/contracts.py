@@ -198,6 +198,9 @@ class FaultType(StrEnum):
     retry_storm = "retry_storm"
     resource_exhaustion = "resource_exhaustion"
     certificate_expiry = "certificate_expiry"
+    clock_skew = "clock_skew"
+    lock_contention = "lock_contention"
+    partner_throttling = "partner_throttling"
     unknown = "unknown"
 
 

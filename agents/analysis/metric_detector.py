@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.analysis import metric_kinds
 from agents.analysis.models import Finding, RuntimeTelemetry
 from agents.analysis.stats import robust_scale, run_start
 from graphs.contracts import EvidenceKind, MetricSeries
@@ -13,6 +14,8 @@ MIN_SCORE = 3.0
 MAX_SCORE = 50.0
 RELATIVE_FLOOR = 0.1  # a change of less than 10 % of the usual level is never an anomaly on its own
 MIN_REFERENCE_POINTS = 2
+# what the generic name families (`latency_p99`, `availability_average`) are to this detector; the rest name no culprit
+GENERIC_FAMILIES = {"latency": "server_latency", "availability": "success"}
 
 
 def metric_family(series: MetricSeries) -> str | None:
@@ -34,7 +37,10 @@ def metric_family(series: MetricSeries) -> str | None:
         return "client_latency"
     if "SuccessRate" in name:
         return "success"
-    return None
+    family = metric_kinds.metric_family(name)
+    if family == "availability" and metric_kinds.is_failed_state(name):
+        return None  # a broken-state gauge rises when in trouble; "success" here means falling is trouble
+    return GENERIC_FAMILIES.get(family)
 
 
 def symptom_start(t: RuntimeTelemetry) -> float:

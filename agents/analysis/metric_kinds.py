@@ -5,7 +5,7 @@ from __future__ import annotations
 # Checked in this order: the first family whose words appear in the name wins.
 FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("retry", ("retr", "outbound", "per_request", "fetches", "attempt")),
-    ("availability", ("_up_", "available", "healthy", "hit_ratio")),
+    ("availability", ("_up_", "available", "availability", "healthy", "hit_ratio")),
     (
         "error",
         (

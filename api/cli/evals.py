@@ -1,4 +1,4 @@
-"""`production-master eval nezha|scenarios|cv`: run evaluations on past incidents through the full graph."""
+"""`production-master eval nezha|petshop|scenarios|cv`: run evaluations on past incidents through the full graph."""
 
 from __future__ import annotations
 
@@ -61,6 +61,32 @@ def nezha(
         )
     except (PrometheusError, PostgresServerError) as exc:
         raise UserError(f"cannot start a backend: {exc}") from None
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    _print(summary, out)
+
+
+@eval_app.command("petshop")
+def petshop(
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="The folder that holds the PetShop sets.")],
+    set_name: Annotated[str, typer.Option("--set", help="A set: a folder with graph.csv (low_traffic, ...).")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for results.json and summary.json/md.")],
+    cases: Annotated[int | None, typer.Option("--cases", help="Only the first N issues.")] = None,
+    audit: Annotated[bool, typer.Option("--audit/--no-audit", help="Keep the audit trail (on by default).")] = True,
+) -> None:
+    """One investigation per labelled issue (train and test), from its alarm; labels are read only by the scorer."""
+    from evals.petshop.runner import run_petshop_eval
+    from graphs.settings import Settings
+
+    if not data_dir.is_dir():
+        raise UserError(f"--data-dir {data_dir} is not a directory")
+    if not (data_dir / set_name / "graph.csv").is_file():
+        raise UserError(f"--set {set_name!r}: {data_dir / set_name} has no graph.csv")
+    if cases is not None and cases < 1:
+        raise UserError("--cases must be at least 1")
+    settings = Settings(audit="jsonl" if audit else "off")
+    try:
+        summary = asyncio.run(run_petshop_eval(data_dir, set_name, out, limit=cases, settings=settings))
     except ValueError as exc:
         raise UserError(str(exc)) from None
     _print(summary, out)
@@ -141,6 +167,9 @@ def _print(summary: dict, out: Path) -> None:
         "as_at_1",
         "as_at_3",
         "as_at_5",
+        "majority_baseline_at_1",
+        "confirmed_right",
+        "confirmed_wrong",
         "fault_type_at_1",
         "pinpoint_at_1",
         "median_seconds",

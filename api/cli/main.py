@@ -148,18 +148,24 @@ def schemas(
 
 
 @world_app.command("validate")
-def world_validate(path: Annotated[Path, typer.Argument(help="A scenario world directory.")]) -> None:
-    """Check a scenario world directory against the schema; exit 2 with one line per problem."""
-    from tools.worlds.scenarios.validate import validate_world_dir
+def world_validate(
+    path: Annotated[Path, typer.Argument(help="A scenario world directory.")],
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings count as errors.")] = False,
+) -> None:
+    """Check a scenario world directory against the schema; exit 2 with one line per problem (warnings too)."""
+    from tools.worlds.scenarios.validate import check_world_dir
 
     if not path.exists():
         raise UserError(f"{path} does not exist")
-    problems = validate_world_dir(path)
-    for problem in problems:
+    found = check_world_dir(path)
+    for problem in found.errors:
         err_console.print(problem, markup=False, soft_wrap=True)
-    if problems:
+    for warning in found.warnings:
+        err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+    if found.errors or (strict and found.warnings):
         raise typer.Exit(2)
-    console.print(f"{path}: valid")
+    suffix = f" ({len(found.warnings)} warnings)" if found.warnings else ""
+    console.print(f"{path}: valid{suffix}")
 
 
 @world_app.command("list")

@@ -56,13 +56,16 @@ def parity_command(
     a: Annotated[str, typer.Option("--a", help="First provider")],
     b: Annotated[str, typer.Option("--b", help="Second provider")],
     world: Annotated[str, typer.Option("--world", help="World both providers serve")] = "demo",
+    operation: Annotated[
+        list[str] | None, typer.Option("--operation", help="Compare only these operations (repeatable)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Run the same read-only operations against two providers on one world and report the differences."""
     from tools.gateway.cli_support import parity
 
     try:
-        report = parity(Settings(), interface, a, b, world)
+        report = parity(Settings(), interface, a, b, world, operations=operation or None)
     except (ValueError, KeyError) as exc:
         console.print(f"[red]error:[/red] {str(exc).strip(chr(34))}")
         raise typer.Exit(2) from None

@@ -1,6 +1,6 @@
 """The runtime's backlog as Prometheus gauges: runs pending and running in its PostgreSQL `runs` table.
 
-Autoscalers scale on these (deploy/kubernetes/keda-scaledobject.yaml). Every instance reports the same global
+Autoscalers scale on these (deploy/kubernetes/overlays/keda). Every instance reports the same global
 counts, so query them with `max()`, not `sum()`. One GROUP BY on the indexed status column, at most once per
 `CACHE_SECONDS` per instance, however often Prometheus scrapes.
 """

@@ -6,7 +6,6 @@ import statistics
 
 from pydantic import BaseModel, Field
 
-from evals.nezha.scoring import honest_rank
 from graphs.contracts import Report
 from tools.worlds.scenarios.schema import TruthSpec
 
@@ -72,25 +71,37 @@ def checklist_completeness(report: Report) -> float:
     return round(sum(c.passed for c in applicable) / len(applicable), 4) if applicable else 0.0
 
 
+def accepted_rank(ranking: list[tuple[str, float]], truth: TruthSpec) -> int | None:
+    """The honest rank of the best-placed accepted service (the truth or an accepted alternative); the
+    alternatives do not count against each other."""
+    accepted = {truth.root_cause_service, *truth.accept_root_cause_services}
+    scores = [score for service, score in ranking if service in accepted]
+    if not scores:
+        return None
+    best = max(scores)
+    return 1 + sum(1 for service, score in ranking if service not in accepted and score >= best)
+
+
 def score_report(name: str, truth: TruthSpec, report: Report, seconds: float) -> ScenarioScore:
     ranking = [(r.service, r.score) for r in report.ranking]
     root = report.root_cause
     fault = root.fault_type.value if root else None
     top = ranking[0][0] if ranking else None
+    services = {truth.root_cause_service, *truth.accept_root_cause_services}
     accepted = {truth.fault_type.value, *(f.value for f in truth.accept_fault_types)}
     return ScenarioScore(
         scenario=name,
         truth_service=truth.root_cause_service,
         truth_fault_type=truth.fault_type.value,
         truth_pinpoint=truth.pinpoint.ref,
-        rank=honest_rank(ranking, truth.root_cause_service),
+        rank=accepted_rank(ranking, truth),
         ranking=ranking[:5],
         top_service=top,
         fault_type=fault,
         fault_type_hit=fault in accepted,
         pinpoint_kind=root.pinpoint.kind if root else "",
         pinpoint=root.pinpoint.ref if root else "",
-        pinpoint_hit=bool(root) and top == truth.root_cause_service and ref_matches(root.pinpoint.ref, truth),
+        pinpoint_hit=bool(root) and top in services and ref_matches(root.pinpoint.ref, truth),
         confidence=report.confidence,
         status=report.status.value,
         iterations=report.iterations,

@@ -56,3 +56,11 @@ def test_cli_reports_bad_configuration_in_one_line(tmp_path: Path, monkeypatch: 
     result = CliRunner().invoke(providers_app, ["--json", "--no-probe"])
     assert result.exit_code == 0
     assert {row["provider"] for row in json.loads(result.output)} == {"internal"}
+
+
+def test_parity_refuses_an_operation_the_interface_lacks_in_one_line() -> None:
+    args = ["parity", "--interface", "log-system", "--a", "internal", "--b", "internal", "--operation", "get_ticket"]
+    result = CliRunner().invoke(providers_app, args)
+    assert result.exit_code == 2
+    assert "--operation 'get_ticket' is not an operation of log-system" in result.output
+    assert "Traceback" not in result.output

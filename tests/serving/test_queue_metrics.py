@@ -117,8 +117,8 @@ def _documents(name: str) -> list[dict[str, Any]]:
 
 
 def test_the_manifests_scale_on_the_exported_backlog_with_cpu_as_fallback() -> None:
-    base = {d["kind"]: d for d in _documents("production-master.yaml")}
-    (scaled,) = _documents("keda-scaledobject.yaml")
+    base = {d["kind"]: d for d in _documents("base/production-master.yaml")}
+    (scaled,) = _documents("overlays/keda/keda-scaledobject.yaml")
     deployment, hpa = base["Deployment"], base["HorizontalPodAutoscaler"]
 
     assert hpa["spec"]["scaleTargetRef"]["name"] == deployment["metadata"]["name"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tools.adapters.atlassian import AtlassianAdapter
 from tools.adapters.base import AdapterError, MalformedPayload, Mapping, Unsupported, VendorAdapter
 from tools.adapters.context7 import Context7Adapter
 from tools.adapters.fire_console import FireConsoleAdapter
@@ -24,6 +25,7 @@ ADAPTERS: dict[str, type[VendorAdapter]] = {
         OctocodeAdapter,
         FtReleaseAdapter,
         JiraAdapter,
+        AtlassianAdapter,
         SlackAdapter,
         Context7Adapter,
         FireConsoleAdapter,

@@ -1,14 +1,15 @@
 """github/github-mcp-server: commits, pull requests, releases (version-control).
 
-Tools: `list_commits` {owner, repo, since, until, perPage} -> [{sha, html_url, commit: {message, author: {name,
+Tools: `list_commits` {owner, repo, perPage} -> [{sha, html_url, commit: {message, author: {name,
 date}}, author: {login}}]; `list_pull_requests` {owner, repo, state, sort, direction, perPage} -> [{number, title,
 body, state, user: {login}, created_at, merged_at, head: {sha}}]; `list_releases` {owner, repo, perPage} ->
 [{id, tag_name, name, body, target_commitish, published_at, author: {login}}]; `get_commit` {owner, repo, sha} ->
 {sha, commit, author, files: [{filename, patch}]}.
 Assumptions: a service's repository is `repos[service]` (option) or `<owner>/<service>` (option `owner`); a call
 without a service needs option `default_repo`. Deployments are GitHub releases (tag = deploy id, target_commitish =
-commit). PR ids are `pr-<number>`, their body is our `diff`. Results are filtered to the window client-side because
-older server versions ignore since/until. List payloads carry no diffs (`diff` is lossy there).
+commit). PR ids are `pr-<number>`, their body is our `diff`. Results are filtered to the window client-side:
+github-mcp-server's `list_commits` takes no since/until (0.12.1, checked against its tool schema in tests/vendors).
+List payloads carry no diffs (`diff` is lossy there).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, ClassVar
 from graphs.contracts import Change
 from tools import interfaces as io
 from tools.adapters.base import MalformedPayload, Mapping, Unsupported, VendorAdapter
-from tools.adapters.wire import epoch, iso
+from tools.adapters.wire import epoch
 
 
 def repo_of(service: str | None, o: dict[str, Any]) -> tuple[str, str]:
@@ -129,7 +130,7 @@ class GithubAdapter(VendorAdapter):
     mappings: ClassVar[dict[str, Mapping]] = {
         "list_commits": Mapping(
             "list_commits",
-            lambda q, o: _repo_args(q, o, since=iso(q.start), until=iso(q.end), perPage=100),
+            lambda q, o: _repo_args(q, o, perPage=100),
             _commits,
             lossy=frozenset({"diff"}),
         ),

@@ -14,21 +14,27 @@ def quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def metric_selector(metrics: list[str] | None, service: str | None, service_label: str) -> str:
-    matchers = [f"__name__=~{quote('|'.join(re.escape(m) for m in metrics))}" if metrics else '__name__=~".+"']
+def metric_selector(
+    metrics: list[str] | None, service: str | None, service_label: str, metric_label: str = "__name__"
+) -> str:
+    """`metric_label` is where the metric's name is kept: `__name__`, or a label such as `source_metric` when the
+    names were rewritten to fit Prometheus."""
+    names = quote("|".join(re.escape(m) for m in metrics)) if metrics else '".+"'
+    matchers = [f"{metric_label}=~{names}"]
     if service:
         matchers.append(f"{service_label}={quote(service)}")
     return "{" + ", ".join(matchers) + "}"
 
 
-def parse_matrix(result: Any, service_label: str) -> list[MetricSeries]:
+def parse_matrix(result: Any, service_label: str, metric_label: str = "__name__") -> list[MetricSeries]:
     """Prometheus range-query `result` items ({metric: labels, values: [[ts, "v"], ...]}) as our series."""
     if not isinstance(result, list):
         raise MalformedPayload("a Prometheus matrix result must be a list")
     series = []
     for item in result:
         labels = {str(k): str(v) for k, v in item["metric"].items()}
-        name = labels.pop("__name__")
+        name = labels.pop(metric_label)
+        labels.pop("__name__", None)
         service = labels.pop(service_label)
         instance = labels.pop("instance", "")
         points = item["values"]

@@ -17,6 +17,12 @@ def _nezha(options: dict[str, str]):
     return NezhaMcpWorld.from_options(options)
 
 
+def _petshop(options: dict[str, str]):
+    from tools.worlds.petshop.world import PetShopMcpWorld
+
+    return PetShopMcpWorld.from_options(options)
+
+
 def _scenarios(options: dict[str, str]):
     from tools.worlds.scenarios.world import ScenarioWorld
 
@@ -39,4 +45,5 @@ register_world("demo", _demo)
 register_world("backed", _backed)
 register_world("replay", _replay)
 register_world("nezha", _nezha)
+register_world("petshop", _petshop)
 register_world("scenario", _scenarios)

@@ -31,7 +31,11 @@ def _commit(change: Change, owner: str, repo: str, *, with_files: bool = False) 
 
 def _number(change_id: str) -> int:
     tail = change_id.removeprefix("pr-")
-    return int(tail) if tail.isdigit() else int(hashlib.sha1(change_id.encode()).hexdigest()[:6], 16)
+    return (
+        int(tail)
+        if tail.isdigit()
+        else int(hashlib.sha1(change_id.encode(), usedforsecurity=False).hexdigest()[:6], 16)
+    )
 
 
 def github_tools(world: WorldCalls) -> list[VendorTool]:

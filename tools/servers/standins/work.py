@@ -19,7 +19,7 @@ def ft_release_tools(world: WorldCalls) -> list[VendorTool]:
         needle = searchText.lower()
         toggles = [
             {
-                "id": hashlib.sha1(f.key.encode()).hexdigest()[:12],
+                "id": hashlib.sha1(f.key.encode(), usedforsecurity=False).hexdigest()[:12],
                 "name": f.key,
                 "description": f.description,
                 "ownerService": f.service,
@@ -102,7 +102,7 @@ def jira_tools(world: WorldCalls) -> list[VendorTool]:
 
 
 def _channel_id(name: str) -> str:
-    return "C" + hashlib.sha1(name.encode()).hexdigest()[:8].upper()
+    return "C" + hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:8].upper()
 
 
 def slack_tools(world: WorldCalls) -> list[VendorTool]:

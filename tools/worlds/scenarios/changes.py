@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from graphs.contracts import Change, FlagState
-from tools.worlds.scenarios.schema import ChangesSpec, CommitSpec
+from graphs.contracts import Change, FlagState, LogLine
+from tools.worlds.scenarios.schema import ChangesSpec, CommitSpec, DeploymentSpec, InfraEventSpec
 
 
 def _pct(value: float) -> str:
@@ -22,6 +22,50 @@ class ChangeLog:
 
     def all(self) -> list[Change]:
         return [*self.commits, *self.pull_requests, *self.deployments, *self.rollouts]
+
+
+def _story(deploy: DeploymentSpec) -> str:
+    """`succeeded`, or the turns it took: `held, then succeeded`."""
+    turns = [step.status for step in deploy.steps if step.status != "resumed"]
+    if not turns:
+        return deploy.status
+    return ", then ".join(dict.fromkeys([*turns[:-1], deploy.status]))
+
+
+def _steps(deploy: DeploymentSpec) -> str:
+    lines = []
+    for step in deploy.steps:
+        where = f" instances: {', '.join(step.instances)}" if step.instances else ""
+        note = f" ({step.note})" if step.note else ""
+        lines.append(f"- {step.at.isoformat()} {step.status}{where}{note}")
+    return "steps:\n" + "\n".join(lines) + "\n" if lines else ""
+
+
+def infrastructure_lines(events: list[InfraEventSpec], owners: dict[str, str]) -> list[LogLine]:
+    """Each platform event as WARN lines on the services (and instances) it touched, at its start and end.
+
+    `owners` maps instance names to their service."""
+    lines = []
+    for event in events:
+        where = f"{event.target} ({event.provider})" if event.provider else event.target
+        text = f"infrastructure event {event.id}: {event.kind} of {where}"
+        text += f": {event.description}" if event.description else ""
+        services = [*event.services, *(owners[i] for i in event.instances if i in owners)]
+        by_service = {s: [i for i in event.instances if owners.get(i) == s] for s in services}
+        for service, instances in sorted(by_service.items()):
+            for instance in instances or [""]:
+                moments = [(event.at, "started")] + ([(event.end, "ended")] if event.end else [])
+                for moment, phase in moments:
+                    lines.append(
+                        LogLine(
+                            timestamp=moment.timestamp(),
+                            service=service,
+                            instance=instance,
+                            level="WARN",
+                            message=f"{text} [{phase}]",
+                        )
+                    )
+    return lines
 
 
 def build_changes(spec: ChangesSpec) -> ChangeLog:
@@ -66,9 +110,9 @@ def build_changes(spec: ChangesSpec) -> ChangeLog:
                 service=d.service,
                 timestamp=d.at.timestamp(),
                 author=d.author,
-                title=f"deploy {d.service} {d.version} ({d.status})",
+                title=f"deploy {d.service} {d.version} ({_story(d)})",
                 ref=d.version,
-                diff=f"version: {d.version}\nstatus: {d.status}\n{scope}\ncommits:\n{listed}".rstrip(),
+                diff=f"version: {d.version}\nstatus: {d.status}\n{scope}\n{_steps(d)}commits:\n{listed}".rstrip(),
             )
         )
     for flag in spec.flags:

@@ -9,6 +9,7 @@ from datetime import datetime
 import numpy as np
 
 from graphs.contracts import LogLine, MetricSeries, Span
+from tools.worlds.scenarios.fields import parse_metric_key
 from tools.worlds.scenarios.schema import (
     PLACEHOLDER,
     Anomaly,
@@ -71,19 +72,31 @@ def expand_series(spec: SeriesSpec, times: np.ndarray, rng: np.random.Generator,
 
 
 def build_metrics(
-    telemetry: TelemetrySpec, instances: dict[str, list[str]], start: datetime, end: datetime
+    telemetry: TelemetrySpec,
+    instances: dict[str, list[str]],
+    start: datetime,
+    end: datetime,
+    instance_labels: dict[str, dict[str, str]] | None = None,
 ) -> list[MetricSeries]:
+    """One series per metric key and instance; labels from the key, the series spec and the instance (node, pod)."""
     times = grid(start, end, telemetry.step_seconds)
     stamps = times.tolist()
     out: list[MetricSeries] = []
     for service, metrics in sorted(telemetry.metrics.items()):
-        for metric, spec in sorted(metrics.items()):
+        for key, spec in sorted(metrics.items()):
+            name, labels = parse_metric_key(key)
             for instance in instances.get(service, [service]):
-                rng = rng_for(telemetry.seed, "metric", service, metric, instance)
+                rng = rng_for(telemetry.seed, "metric", service, key, instance)
                 values = expand_series(spec, times, rng, instance)
+                every = (instance_labels or {}).get(instance, {}) | labels | spec.labels
                 out.append(
                     MetricSeries(
-                        service=service, instance=instance, metric=metric, timestamps=stamps, values=values.tolist()
+                        service=service,
+                        instance=instance,
+                        metric=name,
+                        timestamps=stamps,
+                        values=values.tolist(),
+                        labels=every,
                     )
                 )
     return out
@@ -167,32 +180,40 @@ def _trace(spec: TraceSpec, at: float, rng: np.random.Generator, instances: dict
     for span in spec.spans:
         children.setdefault(span.parent, []).append(span)
     active = [a for a in spec.anomalies if a.start.timestamp() <= at <= a.end.timestamp()]
+    # an anomaly on some instances needs the instance before the span's time; otherwise keep the old draw order
+    early = {a.span for a in spec.anomalies if a.instances is not None}
     spans: list[Span] = []
 
     def visit(span: SpanSpec, parent_id: str | None, begin: float) -> tuple[float, bool]:
+        names = instances.get(span.service, [span.service])
+        instance = names[int(rng.integers(len(names)))] if span.id in early else ""
         span_id = _hex(rng, 16)
         own = span.ms * float(rng.lognormal(0.0, 0.2))
-        error_rate = span.error_rate
+        error_rate, queue = span.error_rate, span.queue_ms
         for anomaly in active:
-            if anomaly.span == span.id:
+            if anomaly.span == span.id and (anomaly.instances is None or instance in anomaly.instances):
                 own += anomaly.add_ms
+                queue += anomaly.add_queue_ms
                 error_rate = anomaly.error_rate if anomaly.error_rate is not None else error_rate
         error = bool(rng.random() < error_rate)
+        begin += queue / 1000.0  # an async consumer waits in the queue first
         cursor = begin + own / 2000.0
         total = own
         for child in children.get(span.id, []):
+            if child.link == "async":  # a consumer: after the producer's own time and the queue; not in its total
+                visit(child, span_id, begin + own / 1000.0)
+                continue
             took, failed = visit(child, span_id, cursor)
             cursor += took / 1000.0
             total += took
             error = error or failed
-        names = instances.get(span.service, [span.service])
         spans.append(
             Span(
                 trace_id=trace_id,
                 span_id=span_id,
                 parent_id=parent_id,
                 service=span.service,
-                instance=names[int(rng.integers(len(names)))],
+                instance=instance or names[int(rng.integers(len(names)))],
                 operation=span.operation,
                 start=round(begin, 6),
                 duration_ms=round(total, 3),

@@ -7,44 +7,19 @@ window start) or "+N[smh]" after the window start; validation resolves them to U
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
-from graphs.contracts import FaultType, utc
-
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-_OFFSET = re.compile(r"^\+(\d+(?:\.\d+)?)([smh])$")
-_OFFSET_UNITS = {"s": 1, "m": 60, "h": 3600}
-
-
-def _instant(value: Any, info: ValidationInfo) -> datetime:
-    """Resolve a scenario time (datetime, ISO text, 'HH:MM', '+12m') against the window start in the context."""
-    if isinstance(value, datetime):
-        return utc(value)
-    if not isinstance(value, str):
-        raise ValueError(f"expected a time, got {value!r}")
-    text = value.strip()
-    start: datetime | None = (info.context or {}).get("window_start")
-    clock, offset = _CLOCK.match(text), _OFFSET.match(text)
-    if (clock or offset) and start is None:
-        raise ValueError(f"relative time {text!r} needs the scenario window")
-    if clock and start is not None:
-        hour, minute, second = int(clock[1]), int(clock[2]), int(clock[3] or 0)
-        if hour > 23 or minute > 59 or second > 59:
-            raise ValueError(f"bad clock time {text!r}")
-        moment = start.replace(hour=hour, minute=minute, second=second, microsecond=0)
-        return moment + timedelta(days=1) if moment < start.replace(second=0, microsecond=0) else moment
-    if offset and start is not None:
-        return start + timedelta(seconds=float(offset[1]) * _OFFSET_UNITS[offset[2]])
-    try:
-        return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
-    except ValueError:
-        raise ValueError(f"bad time {text!r}: use ISO 8601, 'HH:MM[:SS]' or '+N[smh]'") from None
-
-
-Instant = Annotated[datetime, BeforeValidator(_instant)]
+from graphs.contracts import FaultType
+from tools.worlds.scenarios.fields import Instant, Labels, parse_metric_key
 
 
 class Strict(BaseModel):
@@ -86,6 +61,9 @@ class ServiceSpec(Strict):
     kind: Literal["service", "database", "cache", "queue", "external", "infrastructure"] = "service"
     instances: int | list[str] = Field(2, description="How many instances (named <name>-<i>) or their names.")
     aliases: list[str] = Field(default_factory=list, description="Other names people use for it.")
+    instance_labels: dict[str, Labels] = Field(
+        default_factory=dict, description="Labels of each instance's series (node, pod, zone): instance -> labels."
+    )
 
     @property
     def instance_names(self) -> list[str]:
@@ -134,6 +112,10 @@ class Anomaly(Strict):
     period_minutes: float = Field(20, gt=0, description="Sawtooth period.")
     instances: list[str] | None = None
 
+    def weight_bounds(self) -> tuple[float, float]:
+        """The least and greatest weight the shape reaches (a sawtooth and a ramp start at 0)."""
+        return (0.0, 1.0) if self.shape in ("ramp", "sawtooth", "decay", "spike") else (1.0, 1.0)
+
     @model_validator(mode="after")
     def _ordered(self) -> Anomaly:
         if self.end < self.start:
@@ -144,8 +126,9 @@ class Anomaly(Strict):
 class SeriesSpec(Strict):
     baseline: float
     noise: float | None = Field(None, ge=0, description="Std deviation; default 3% of the baseline.")
-    min: float = 0.0
+    min: float = Field(0.0, description="Clip floor; a curve that reaches below it without `min` set is an error.")
     max: float | None = None
+    labels: Labels = Field(default_factory=dict, description="Extra labels on this series (route, code, ...).")
     anomalies: list[Anomaly] = Field(default_factory=list)
 
 
@@ -209,6 +192,18 @@ class SpanSpec(Strict):
     operation: str
     ms: float = Field(..., gt=0, description="Own duration in milliseconds at baseline.")
     error_rate: float = Field(0.0, ge=0, le=1)
+    link: Literal["sync", "async"] = Field(
+        "sync", description="async: a consumer of a message its parent produced; starts after the parent's own time."
+    )
+    queue_ms: float = Field(0.0, ge=0, description="async only: time the message waits before the consumer starts.")
+
+    @model_validator(mode="after")
+    def _async_has_parent(self) -> SpanSpec:
+        if self.link == "async" and self.parent is None:
+            raise ValueError("an async span (a consumer) needs the parent span that produced its message")
+        if self.queue_ms and self.link != "async":
+            raise ValueError("queue_ms applies only to async spans (link: async)")
+        return self
 
 
 class TraceAnomaly(Strict):
@@ -216,7 +211,9 @@ class TraceAnomaly(Strict):
     end: Instant
     span: str
     add_ms: float = 0.0
+    add_queue_ms: float = Field(0.0, ge=0, description="Extra wait before an async consumer starts (a backlog).")
     error_rate: float | None = Field(None, ge=0, le=1)
+    instances: list[str] | None = Field(None, description="Only when the span runs on one of these instances.")
 
 
 class TraceSpec(Strict):
@@ -231,10 +228,25 @@ class TelemetrySpec(Strict):
 
     seed: int = 0
     step_seconds: int = Field(60, ge=10, le=3600)
-    metrics: dict[str, dict[str, Series]] = Field(default_factory=dict)
+    metrics: dict[str, dict[str, Series]] = Field(
+        default_factory=dict, description='service -> metric (`name` or `name{label="v"}`) -> series.'
+    )
     log_patterns: list[LogPattern] = Field(default_factory=list)
     log_lines: list[LogLiteral] = Field(default_factory=list)
     traces: list[TraceSpec] = Field(default_factory=list)
+
+    @field_validator("metrics")
+    @classmethod
+    def _metric_keys(cls, metrics: dict[str, dict[str, SeriesSpec]]) -> dict[str, dict[str, SeriesSpec]]:
+        for per_service in metrics.values():
+            seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+            for key, series in per_service.items():
+                name, labels = parse_metric_key(key)
+                identity = (name, tuple(sorted((labels | series.labels).items())))
+                if identity in seen:
+                    raise ValueError(f"metric {key!r}: another key names the same series")
+                seen.add(identity)
+        return metrics
 
 
 # --- changes.yaml ----------------------------------------------------------------------------------
@@ -261,6 +273,18 @@ class PullRequestSpec(Strict):
     commits: list[str] = Field(default_factory=list)
 
 
+DeployStatus = Literal["succeeded", "failed", "rolled_back", "in_progress", "held"]
+
+
+class DeployStep(Strict):
+    """One turn of a deploy after it started: `held` (paused), `resumed`, then its outcome."""
+
+    at: Instant
+    status: Literal["held", "resumed", "succeeded", "failed", "rolled_back"]
+    note: str = ""
+    instances: list[str] | None = Field(None, description="The instances it reached by then; default unchanged.")
+
+
 class DeploymentSpec(Strict):
     id: str
     service: str
@@ -269,7 +293,10 @@ class DeploymentSpec(Strict):
     author: str = ""
     commits: list[str] = Field(default_factory=list)
     instances: list[str] | None = Field(None, description="A canary: the instances that got it; default all.")
-    status: Literal["succeeded", "failed", "rolled_back", "in_progress"] = "succeeded"
+    status: DeployStatus = "succeeded"
+    steps: list[DeployStep] = Field(
+        default_factory=list, description="What happened after `at`, in time order: held, resumed, succeeded, ..."
+    )
 
 
 class FlagStep(Strict):
@@ -299,14 +326,35 @@ class ConfigChangeSpec(Strict):
     title: str = ""
 
 
+class InfraEventSpec(Strict):
+    """Something the platform did to the services: a node reboot, a provider's maintenance, a zone failover."""
+
+    id: str
+    kind: Literal["node_reboot", "node_drain", "provider_maintenance", "zone_failover", "network_change", "other"]
+    at: Instant
+    end: Instant | None = None
+    target: str = Field(..., min_length=1, description="What it happened to: a node, a zone, a provider resource.")
+    provider: str = ""
+    services: list[str] = Field(default_factory=list, description="Services that ran on the target.")
+    instances: list[str] = Field(default_factory=list, description="Their instances on the target.")
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> InfraEventSpec:
+        if self.end is not None and self.end < self.at:
+            raise ValueError("infrastructure event end must not be before at")
+        return self
+
+
 class ChangesSpec(Strict):
-    """changes.yaml: commits, pull requests, deployments, feature flags with history, config changes."""
+    """changes.yaml: commits, PRs, deployments, flags with history, config changes, infrastructure events."""
 
     commits: list[CommitSpec] = Field(default_factory=list)
     pull_requests: list[PullRequestSpec] = Field(default_factory=list)
     deployments: list[DeploymentSpec] = Field(default_factory=list)
     flags: list[FlagSpec] = Field(default_factory=list)
     config_changes: list[ConfigChangeSpec] = Field(default_factory=list)
+    infrastructure: list[InfraEventSpec] = Field(default_factory=list)
 
 
 # --- chat.yaml, code.yaml --------------------------------------------------------------------------
@@ -361,6 +409,9 @@ class TruthSpec(Strict):
     """truth.yaml: the answer. Only scorers read it; the world never loads it."""
 
     root_cause_service: str
+    accept_root_cause_services: list[str] = Field(
+        default_factory=list, description="Other services that count as right (the node under the pod, ...)."
+    )
     fault_type: FaultType
     accept_fault_types: list[FaultType] = Field(default_factory=list)
     pinpoint: TruthPinpoint

@@ -3,32 +3,61 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+
+from tools.worlds.scenarios.generate import expand_series, grid
 from tools.worlds.scenarios.loader import SCENARIO_FILE, TRUTH_FILE, Scenario, parse_file, parse_scenario
-from tools.worlds.scenarios.schema import TruthSpec
+from tools.worlds.scenarios.schema import DeploymentSpec, SeriesSpec, TruthSpec
 
 MAX_LOG_LINES = 200_000
 
 
+@dataclass(slots=True)
+class Findings:
+    """Errors make a world invalid; warnings are what a world would silently do that its author may not mean."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
 def validate_world_dir(path: Path | str) -> list[str]:
     """Every problem of a scenario folder, or of every scenario folder under path; empty when all are valid."""
+    return check_world_dir(path).errors
+
+
+def check_world_dir(path: Path | str) -> Findings:
+    """Errors and warnings of a scenario folder, or of every scenario folder under path."""
     root = Path(path)
     if not root.is_dir():
-        return [f"{root}: not a directory"]
+        return Findings([f"{root}: not a directory"])
     if (root / SCENARIO_FILE).is_file():
-        return validate_scenario_dir(root)
+        return check_scenario_dir(root)
     folders = sorted(p for p in root.iterdir() if (p / SCENARIO_FILE).is_file())
     if not folders:
-        return [f"{root}: no scenario folders (a folder holding {SCENARIO_FILE})"]
-    return [problem for folder in folders for problem in validate_scenario_dir(folder)]
+        return Findings([f"{root}: no scenario folders (a folder holding {SCENARIO_FILE})"])
+    found = Findings()
+    for folder in folders:
+        one = check_scenario_dir(folder)
+        found.errors += one.errors
+        found.warnings += one.warnings
+    return found
 
 
 def validate_scenario_dir(folder: Path) -> list[str]:
+    return check_scenario_dir(folder).errors
+
+
+def check_scenario_dir(folder: Path) -> Findings:
     scenario, problems = parse_scenario(folder)
+    warnings: list[str] = []
     if scenario is not None:
-        problems = _References(scenario).check()
+        checks = _References(scenario)
+        problems = checks.check()
+        warnings = checks.warnings
         if (folder / TRUTH_FILE).is_file():
             truth, truth_problems = parse_file(folder, TRUTH_FILE, TruthSpec, {})
             problems += truth_problems
@@ -36,7 +65,7 @@ def validate_scenario_dir(folder: Path) -> list[str]:
                 problems += _check_truth(scenario, truth)
         else:
             problems.append(f"{TRUTH_FILE}: missing (the answer the scorer needs)")
-    return [f"{folder.name}/{problem}" for problem in problems]
+    return Findings([f"{folder.name}/{p}" for p in problems], [f"{folder.name}/{w}" for w in warnings])
 
 
 class _References:
@@ -49,10 +78,16 @@ class _References:
         self.services = {svc.name: svc for svc in spec.services}
         self.names = set(self.services) | {alias for svc in spec.services for alias in svc.aliases}
         self.repos = {svc.repo for svc in spec.services if svc.repo}
+        self.owner = {name: svc.name for svc in spec.services for name in svc.instance_names}
+        self.times = grid(self.start, self.end, scenario.telemetry.step_seconds)
         self.problems: list[str] = []
+        self.warnings: list[str] = []
 
     def add(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}")
+
+    def warn(self, where: str, message: str) -> None:
+        self.warnings.append(f"{where}: {message}")
 
     def service(self, where: str, name: str) -> bool:
         if name in self.services:
@@ -74,6 +109,21 @@ class _References:
             self.add(
                 where,
                 f"time {moment.isoformat()} is outside the window {self.start.isoformat()} .. {self.end.isoformat()}",
+            )
+
+    def floor(self, where: str, service: str, series: SeriesSpec) -> None:
+        """A curve that goes below its floor would be clipped silently: say so unless `min` was set on purpose."""
+        if "min" in series.model_fields_set:
+            return
+        bare = series.model_copy(update={"noise": 0.0, "min": float("-inf")})
+        names = self.services[service].instance_names if service in self.services else [service]
+        quiet = np.random.default_rng(0)  # noise is 0: the generator is never drawn from
+        lowest = min(float(expand_series(bare, self.times, quiet, name).min()) for name in names)
+        if lowest < series.min:
+            self.warn(
+                where,
+                f"goes down to {lowest:g}, below {series.min:g}, where it would be clipped; "
+                "fix the baseline or anomalies, or set `min` to say clipping is meant",
             )
 
     def check(self) -> list[str]:
@@ -100,6 +150,8 @@ class _References:
                     self.add(f"{where}.services", f"unknown service {name!r}")
         if spec.ticket.created < self.start:
             self.add(f"{SCENARIO_FILE}: ticket.created", "the ticket is created before the window starts")
+        for i, svc in enumerate(spec.services):
+            self.instances(f"{SCENARIO_FILE}: services.{i}.instance_labels", svc.name, list(svc.instance_labels))
 
     def _telemetry(self) -> None:
         t = self.s.telemetry
@@ -107,6 +159,7 @@ class _References:
             if not self.service(f"telemetry.yaml: metrics.{service}", service):
                 continue
             for metric, series in metrics.items():
+                self.floor(f"telemetry.yaml: metrics.{service}.{metric}", service, series)
                 for i, anomaly in enumerate(series.anomalies):
                     where = f"telemetry.yaml: metrics.{service}.{metric}.anomalies.{i}"
                     self.in_window(f"{where}.start", anomaly.start)
@@ -118,6 +171,7 @@ class _References:
             where = f"telemetry.yaml: log_patterns.{i}"
             self.service(f"{where}.service", pattern.service)
             self.instances(f"{where}.instances", pattern.service, pattern.instances)
+            self.floor(f"{where}.rate", pattern.service, pattern.rate)
             for j, anomaly in enumerate(pattern.rate.anomalies):
                 self.in_window(f"{where}.rate.anomalies.{j}.start", anomaly.start)
                 self.in_window(f"{where}.rate.anomalies.{j}.end", anomaly.end)
@@ -133,6 +187,7 @@ class _References:
                 self.instances(f"{where}.instance", line.service, [line.instance])
         for i, trace in enumerate(t.traces):
             ids = Counter(span.id for span in trace.spans)
+            by_id = {span.id: span for span in trace.spans}
             for j, span in enumerate(trace.spans):
                 where = f"telemetry.yaml: traces.{i}.spans.{j}"
                 self.service(f"{where}.service", span.service)
@@ -142,8 +197,13 @@ class _References:
                     self.add(f"{where}.parent", f"unknown span {span.parent!r}")
             for j, anomaly in enumerate(trace.anomalies):
                 where = f"telemetry.yaml: traces.{i}.anomalies.{j}"
-                if anomaly.span not in ids:
+                span = by_id.get(anomaly.span)
+                if span is None:
                     self.add(f"{where}.span", f"unknown span {anomaly.span!r}")
+                else:
+                    self.instances(f"{where}.instances", span.service, anomaly.instances)
+                    if anomaly.add_queue_ms and span.link != "async":
+                        self.add(f"{where}.add_queue_ms", f"span {span.id!r} is not async (link: async)")
                 self.in_window(f"{where}.start", anomaly.start)
                 self.in_window(f"{where}.end", anomaly.end)
 
@@ -173,6 +233,7 @@ class _References:
             self.instances(f"{where}.instances", deploy.service, deploy.instances)
             self.in_window(f"{where}.at", deploy.at)
             self._commits(f"{where}.commits", deploy.commits, shas)
+            self._deploy_steps(where, deploy)
         for name, count in Counter(f.key for f in c.flags).items():
             if count > 1:
                 self.add("changes.yaml: flags", f"duplicate flag {name!r}")
@@ -190,6 +251,33 @@ class _References:
             where = f"changes.yaml: config_changes.{i}"
             self.service(f"{where}.service", cfg.service)
             self.in_window(f"{where}.at", cfg.at)
+        for name, count in Counter(e.id for e in c.infrastructure).items():
+            if count > 1:
+                self.add("changes.yaml: infrastructure", f"duplicate infrastructure event id {name!r}")
+        for i, event in enumerate(c.infrastructure):
+            where = f"changes.yaml: infrastructure.{i}"
+            for j, name in enumerate(event.services):
+                self.service(f"{where}.services.{j}", name)
+            for j, name in enumerate(event.instances):
+                if name not in self.owner:
+                    self.add(f"{where}.instances.{j}", f"unknown instance {name!r}")
+            if not event.services and not event.instances:
+                self.add(where, "name the services or instances it touched")
+            self.in_window(f"{where}.at", event.at)
+
+    def _deploy_steps(self, where: str, deploy: DeploymentSpec) -> None:
+        previous = deploy.at
+        for j, step in enumerate(deploy.steps):
+            self.in_window(f"{where}.steps.{j}.at", step.at)
+            self.instances(f"{where}.steps.{j}.instances", deploy.service, step.instances)
+            if step.at < previous:
+                self.add(f"{where}.steps.{j}.at", "steps must be in time order, after the deploy's `at`")
+            previous = step.at
+        if deploy.steps:
+            last = deploy.steps[-1].status
+            final = "in_progress" if last == "resumed" else last
+            if final != deploy.status:
+                self.add(f"{where}.status", f"is {deploy.status!r} but the last step says {final!r}")
 
     def _repo_matches(self, where: str, service: str, repo: str) -> None:
         expected = self.services[service].repo
@@ -208,6 +296,11 @@ class _References:
         for i, thread in enumerate(self.s.chat.threads):
             for j, message in enumerate(thread.messages):
                 self.in_window(f"chat.yaml: threads.{i}.messages.{j}.at", message.at)
+                if j and message.at < thread.messages[j - 1].at:
+                    self.warn(
+                        f"chat.yaml: threads.{i}.messages.{j}.at",
+                        f"{message.at.isoformat()} is before the message above it: a thread must be in time order",
+                    )
         seen: set[tuple[str, str]] = set()
         for i, file in enumerate(self.s.code.files):
             if file.repo not in self.repos:
@@ -223,6 +316,9 @@ def _check_truth(scenario: Scenario, truth: TruthSpec) -> list[str]:
     services = {svc.name for svc in scenario.spec.services}
     if truth.root_cause_service not in services:
         problems.append(f"{TRUTH_FILE}: root_cause_service: unknown service {truth.root_cause_service!r}")
+    for i, name in enumerate(truth.accept_root_cause_services):
+        if name not in services:
+            problems.append(f"{TRUTH_FILE}: accept_root_cause_services.{i}: unknown service {name!r}")
     ref, kind = truth.pinpoint.ref, truth.pinpoint.kind
     changes = scenario.changes
     known: set[str]

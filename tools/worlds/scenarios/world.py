@@ -55,7 +55,7 @@ from tools.interfaces import (
     SearchTicketsOut,
     Windowed,
 )
-from tools.worlds.scenarios.changes import build_changes
+from tools.worlds.scenarios.changes import build_changes, infrastructure_lines
 from tools.worlds.scenarios.generate import build_logs, build_metrics, build_spans
 from tools.worlds.scenarios.loader import DEFAULT_DIR, Scenario, load_scenario, resolve_scenario_dir
 from tools.worlds.scenarios.schema import TicketSpec
@@ -101,8 +101,15 @@ class ScenarioWorld:
         self._services = {s.name: s for s in spec.services}
         instances = {s.name: s.instance_names for s in spec.services}
         start, end = spec.window.start, spec.window.end
-        self._series = build_metrics(scenario.telemetry, instances, start, end)
+        labels = {name: tags for s in spec.services for name, tags in s.instance_labels.items()}
+        self._series = build_metrics(scenario.telemetry, instances, start, end, labels)
         self._logs = build_logs(scenario.telemetry, instances, start, end)
+        owners = {name: s.name for s in spec.services for name in s.instance_names}
+        if scenario.changes.infrastructure:  # platform events reach the log store, as cluster event exporters do
+            self._logs = sorted(
+                [*self._logs, *infrastructure_lines(scenario.changes.infrastructure, owners)],
+                key=lambda line: (line.timestamp, line.service, line.message),
+            )
         self._log_times = [line.timestamp for line in self._logs]
         self._spans = build_spans(scenario.telemetry, instances, start, end)
         self._span_times = [span.start for span in self._spans]
