@@ -16,8 +16,10 @@ from evals.cv.groups import SCENARIO_ROOT, available_groups, collect
 from evals.cv.report import render
 from graphs.settings import Settings
 
-COMMAND = "production-master eval cv --nezha-dir ../shared/datasets/nezha --out DIR --write-params"
-# once PetShop is merged: add --petshop-dir ../shared/datasets/petshop/dataset
+COMMAND = (
+    "production-master eval cv --nezha-dir ../shared/datasets/nezha --petshop-dir ../shared/datasets/petshop/dataset "
+    "--out DIR --write-params"
+)
 
 
 async def run_cv(
