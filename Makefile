@@ -39,6 +39,7 @@ debian-packages-test:
 test: debian-packages-test $(VENV)/.installed-test .venv-gates/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	PM_UNDER_MAKE=1 PM_VENDORS_REQUIRED=1 $(VENV)/bin/pytest -q
 
 eval: $(VENV)/.installed

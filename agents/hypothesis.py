@@ -8,39 +8,50 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 
 from agents.analysis import Candidate, rank_candidates
+from agents.analysis.model.score import load_params
+from agents.analysis.topology import topology
+from agents.attribution import Weighed, attributions, weigh
 from agents.llm_hypothesis import model_hypotheses
 from agents.router.router import ModelRouter, current_tier, get_router
-from graphs.contracts import DependencyEdge, Evidence, EvidenceKind, Hypothesis, RoutingDecision
+from agents.services import get_services
+from graphs.contracts import CandidateFeatures, Evidence, EvidenceKind, Hypothesis, RoutingDecision
 
 MAX_HYPOTHESES = 5
 logger = logging.getLogger(__name__)
-
-
-def topology(evidence: list[Evidence]) -> list[DependencyEdge]:
-    edges: dict[tuple[str, str], DependencyEdge] = {}
-    for item in evidence:
-        if item.kind is EvidenceKind.topology or "edges" in item.data:
-            for raw in item.data.get("edges", []):
-                edge = DependencyEdge.model_validate(raw)
-                edges[(edge.caller, edge.callee)] = edge
-    return list(edges.values())
 
 
 async def hypothesis(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
     """The engine always ranks; the tier in force (a model, when the router granted one) refines and adds."""
     evidence = [Evidence.model_validate(e) for e in state.get("evidence", [])]
     try:
-        candidates = rank_candidates(evidence, topology(evidence))
+        settings = get_services(config).settings
+        params = load_params(settings.model_params) if settings.model_params else None
+        weighed = weigh(rank_candidates(evidence, topology(evidence)), evidence, params)
     except Exception:  # a ranking bug leaves the report without a candidate, never without a report
         logger.exception("the engine could not rank %d evidence items", len(evidence))
-        candidates = []
-    hypotheses = with_history(engine_hypotheses(candidates, {e.id for e in evidence}), evidence)
+        weighed = []
+    candidates = [w.candidate for w in weighed]
+    hypotheses = with_history(model_hypotheses_of(weighed, {e.id for e in evidence}), evidence)
     router = get_router(config)
     hypotheses, decisions = await _at_tier(router, state, evidence, candidates, hypotheses)
     return {
         "hypotheses": [h.model_dump(mode="json") for h in hypotheses],
+        "candidates": [
+            CandidateFeatures(service=w.candidate.service, features=w.features, share=round(w.share, 6)).model_dump()
+            for w in weighed
+        ],
         "routing_log": await router.record(state, decisions),
     }
+
+
+def model_hypotheses_of(weighed: list[Weighed], known: set[str]) -> list[Hypothesis]:
+    """The model's best candidates as hypotheses: score is the share of the explanation, with its table."""
+    scored = [w.candidate.model_copy(update={"score": w.share}) for w in weighed]
+    out = engine_hypotheses(scored, known)
+    return [
+        h.model_copy(update={"probability": round(w.share, 6), "attributions": attributions(w)})
+        for h, w in zip(out, weighed, strict=False)
+    ]
 
 
 def engine_hypotheses(candidates: list[Candidate], known: set[str]) -> list[Hypothesis]:
@@ -96,6 +107,11 @@ async def _at_tier(
     pending = {**state, "routing_log": [*state.get("routing_log", []), *(d.model_dump() for d in decisions)]}
     before = _top_confidence(state, engine)
     hypotheses, decision = await model_hypotheses(router, pending, served, evidence, candidates, engine, before)
+    # what a model tier proposed or changed was not weighed by the fitted model: the checklist judges it
+    hypotheses = [
+        h if h.source == "analyst" else h.model_copy(update={"probability": None, "attributions": []})
+        for h in hypotheses
+    ]
     return hypotheses, [*decisions, decision]
 
 

@@ -8,9 +8,10 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
-from agents.hypothesis import topology
+from agents.analysis.topology import topology
 from agents.services import get_services
 from graphs.contracts import (
+    CandidateFeatures,
     Cost,
     Evidence,
     EvidenceKind,
@@ -63,6 +64,7 @@ async def reporter(state: dict[str, Any], config: RunnableConfig) -> dict[str, A
         owner=owner,
         blast_radius=blast,
     )
+    report.candidates = [CandidateFeatures.model_validate(c) for c in state.get("candidates", [])]
     return {"report": report.model_dump(mode="json"), "actions": [a.model_dump(mode="json") for a in report.actions]}
 
 
@@ -92,6 +94,7 @@ def build_report(
             evidence_ids=top.supporting,
             owner=owner,
             blast_radius=blast_radius or [],
+            attributions=top.attributions,
         )
         if top
         else None

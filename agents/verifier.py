@@ -2,45 +2,25 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
-from agents.analysis.change_attribution import DEPLOY_KINDS, DRIVEN_LEAD_S, is_ticket_evidence, shared_host_edges
-from agents.analysis.rivals import (
-    blamed_change_late,
-    blamed_elsewhere,
-    callers_in_trouble_earlier,
-    clean_trail_above,
-    contested_driven,
-    earlier_change_below,
-    ended_before_ticket_failures,
-    later_change_below,
-    louder_caller,
-    outlived_by_ticket,
-    reachable,
-    recovered_before_dependants,
-    served_cleanly,
-    untraced_to_ticket,
-)
-from agents.hypothesis import topology
+from agents.analysis.model.score import CONFIDENCE_CAP, Params, calibrated, confirmed, load_params
+from agents.checklist import CaseContext, checklist
 from agents.router.router import current_tier, get_router
 from agents.services import get_services
 from agents.skeptic import review
 from graphs.contracts import (
     CheckItem,
     CheckResult,
-    DependencyEdge,
     Evidence,
-    EvidenceKind,
     Hypothesis,
     RoutingDecision,
     Verdict,
     VerdictStatus,
 )
 
-ANOMALY_KINDS = {EvidenceKind.metric_anomaly, EvidenceKind.log_pattern, EvidenceKind.trace_anomaly}
 WEIGHTS = {
     CheckItem.symptom: 0.25,
     CheckItem.pinpoint: 0.2,
@@ -48,8 +28,6 @@ WEIGHTS = {
     CheckItem.mechanism: 0.2,
     CheckItem.duration: 0.1,
 }
-ONSET_TOLERANCE_S = 90.0
-CHANGE_LEAD_S = 6 * 3600.0
 MIN_MARGIN = 0.15  # a runner-up within 15 % of the top score is a competing explanation, not a settled one
 GATES = (CheckItem.timing, CheckItem.mechanism)  # a cause must precede its effects and sit below them
 UNSETTLED_CAP = 0.45  # the most a hypothesis with a failed gate or a close runner-up can earn
@@ -61,7 +39,8 @@ async def verifier(state: dict[str, Any], config: RunnableConfig) -> dict[str, A
     hypotheses = [Hypothesis.model_validate(h) for h in state.get("hypotheses", [])]
     if not hypotheses:
         return {"verdicts": [], "iteration": state.get("iteration", 0) + 1}
-    verdicts = [judge(h, hypotheses, evidence, settings.confirm_threshold) for h in hypotheses[:3]]
+    params = load_params(settings.model_params) if settings.model_params else None
+    verdicts = [judge(h, hypotheses, evidence, settings.confirm_threshold, params) for h in hypotheses[:3]]
     update: dict[str, Any] = {"iteration": state.get("iteration", 0) + 1}
     verdicts, hypotheses, decisions = await _with_router(state, config, verdicts, hypotheses, evidence)
     if decisions:
@@ -124,28 +103,16 @@ def _previous_confidence(state: dict[str, Any], hypothesis_id: str) -> float | N
     return None
 
 
-def judge(h: Hypothesis, ranked: list[Hypothesis], evidence: list[Evidence], threshold: float) -> Verdict:
+def judge(
+    h: Hypothesis, ranked: list[Hypothesis], evidence: list[Evidence], threshold: float, params: Params | None = None
+) -> Verdict:
     """Run the five checks for one hypothesis and turn them into a confidence and a status.
 
     Confirmed only when the checklist earns the threshold, the timing and mechanism checks passed and no runner-up
     comes close: a cause that did not precede its effects, or has an equally good rival, is not settled."""
-    by_id = {e.id: e for e in evidence}
-    anomalies = [e for e in evidence if e.kind in ANOMALY_KINDS and e.service]
-    onsets = _earliest_onsets(anomalies)
-    edges = topology(evidence)
-    if is_ticket_evidence(evidence):
-        edges = [*edges, *shared_host_edges(evidence, edges)]
-    scope = _scope(h, evidence, edges, onsets)
-    own = [e for e in anomalies if e.service in scope]
-    checks = [
-        _symptom(h, own),
-        _pinpoint(h, by_id),
-        _timing(h, evidence, onsets, scope),
-        _mechanism(h, edges, onsets, evidence, scope),
-        _duration(own),
-    ]
-    if is_ticket_evidence(evidence):
-        checks = _ruled_out(h, checks, edges, evidence, onsets, scope)
+    checks, _ = checklist(h, evidence, CaseContext(evidence))
+    if h.probability is not None:  # the fitted model weighed the checks already: its calibrated share decides
+        return _modelled(h, ranked, checks, threshold, params or load_params())
     applicable = [c for c in checks if c.applicable]
     total = sum(WEIGHTS[c.item] for c in applicable) or 1.0
     passed = sum(WEIGHTS[c.item] for c in applicable if c.passed) / total
@@ -153,226 +120,28 @@ def judge(h: Hypothesis, ranked: list[Hypothesis], evidence: list[Evidence], thr
     gate_failed = any(c.item in GATES and c.applicable and not c.passed for c in checks)
     if gate_failed or (h is ranked[0] and _margin(ranked) < MIN_MARGIN):
         confidence = min(confidence, UNSETTLED_CAP)
-    confidence = round(confidence, 4)
+    confidence = round(min(confidence, CONFIDENCE_CAP), 4)
     gaps = [c.item for c in applicable if not c.passed]
     settled = confidence >= threshold and h is ranked[0] and not gate_failed
     status = VerdictStatus.confirmed if settled else VerdictStatus.declined
     return Verdict(hypothesis_id=h.id, checklist=checks, confidence=confidence, status=status, gaps=gaps)
 
 
-def _ruled_out(
-    h: Hypothesis,
-    checks: list[CheckResult],
-    edges: list[DependencyEdge],
-    evidence: list[Evidence],
-    onsets: dict[str, float],
-    scope: set[str],
-) -> list[CheckResult]:
-    """What a careful SRE rules out before confirming: a blamed change live only after the trouble began (timing),
-    a rival change below the candidate, callers in trouble first, a driven callee its own dependency explains as
-    well, trouble over before the ticket's (mechanism)."""
-    onset = min((onsets[s] for s in scope if s in onsets), default=None)
-    if onset is None:
-        return checks
-    failures: dict[CheckItem, str] = {}
-    late = blamed_change_late(h.pinpoint.ref, evidence, onset) if h.pinpoint.kind == "change" else None
-    if late is not None:
-        failures[CheckItem.timing] = f"{late.summary} reached production after the trouble began"
-    rival = _rival_explanation(h, scope, edges, evidence, onset)
-    if rival is not None:
-        failures[CheckItem.mechanism] = rival
-    return [
-        c.model_copy(update={"passed": False, "applicable": True, "note": failures[c.item]})
-        if c.item in failures and c.passed
-        else c
-        for c in checks
-    ]
-
-
-def _rival_explanation(
-    h: Hypothesis, scope: set[str], edges: list[DependencyEdge], evidence: list[Evidence], onset: float
-) -> str | None:
-    """The first rival that stands, in the order a careful SRE weighs them; None when none does."""
-    if (carriers := untraced_to_ticket(scope, edges, evidence)) is not None:
-        return f"the ticket's failing requests ({carriers}) never reach {h.service}"
-    if (recovered := recovered_before_dependants(scope, edges, evidence)) is not None:
-        return f"{h.service} was back to normal when {recovered[0]} began failing at {recovered[1]}"
-    if (rival := earlier_change_below(h.service, scope, edges, evidence, onset, CHANGE_LEAD_S)) or (
-        rival := later_change_below(h.service, scope, edges, evidence, onset)
-    ):
-        return f"{rival.summary}, below {h.service}, changed earlier: a rival explanation"
-    if early := callers_in_trouble_earlier(h.service, scope, edges, evidence, onset):
-        return f"callers in trouble before {h.service}: {', '.join(early[:3])}"
-    if (contested := contested_driven(h.service, scope, edges, evidence)) is not None:
-        return f"{contested[0]}'s trouble is explained as well by {contested[1]} below it"
-    if (louder := louder_caller(h.service, scope, edges, evidence)) is not None:
-        return f"{louder[0]}'s load rose with {louder[1]}'s own traffic, while {h.service}'s did not move"
-    if (carrier := ended_before_ticket_failures(scope, evidence)) is not None:
-        return f"its trouble ended before {carrier} failed on the ticket's identifiers"
-    if (last := outlived_by_ticket(scope, evidence)) is not None:
-        return f"the ticket's requests were still failing at {last}, long after {h.service}'s trouble had ended"
-    if (accused := blamed_elsewhere(scope, edges, evidence)) is not None:
-        return f"the ticket's failing lines blame {accused}, not {h.service} or anything below it"
-    if (clean := served_cleanly(h.service, edges, evidence, onset)) is not None:
-        return f"{h.service} handled the ticket's identifiers without a fault at {clean}, during its trouble"
-    if (clean := clean_trail_above(scope, edges, evidence)) is not None:
-        return f"the ticket's requests went through {clean}, above it, without an error"
-    return None
-
-
-def _scope(h: Hypothesis, evidence: list[Evidence], edges: list[DependencyEdge], onsets: dict[str, float]) -> set[str]:
-    """The service, and the callees whose trouble began minutes after one of its changes: what the change drove
-    (a migration locking a shared database, a cache key change flooding the origin)."""
-    scope = {h.service}
-    changed = [
-        float(e.data["onset"])
-        for e in evidence
-        if e.kind is EvidenceKind.change
-        and e.service == h.service
-        and e.data.get("change_kind") in DEPLOY_KINDS
-        and isinstance(e.data.get("onset"), int | float)
-    ]
-    for edge in edges:
-        onset = onsets.get(edge.callee)
-        if edge.caller == h.service and onset is not None and any(at <= onset <= at + DRIVEN_LEAD_S for at in changed):
-            scope.add(edge.callee)
-    if is_ticket_evidence(evidence):
-        scope |= _cited_services(h, evidence)
-    return scope
-
-
-def _cited_services(h: Hypothesis, evidence: list[Evidence]) -> set[str]:
-    """Services whose anomalies the hypothesis cites as its effect: what a job loaded, a neighbour starved, a
-    library's consumers; the mechanism outside the call graph that the engine found."""
-    cited = set(h.supporting)
-    return {str(e.service) for e in evidence if e.id in cited and e.kind in ANOMALY_KINDS and e.service}
-
-
-def _earliest_onsets(anomalies: list[Evidence]) -> dict[str, float]:
-    onsets: dict[str, float] = {}
-    for e in anomalies:
-        onset = e.data.get("onset")
-        if isinstance(onset, int | float):
-            onsets[e.service] = min(onsets.get(e.service, onset), onset)  # type: ignore[index]
-    return onsets
-
-
-def _symptom(h: Hypothesis, own: list[Evidence]) -> CheckResult:
-    ids = [e.id for e in sorted(own, key=lambda e: -e.score)[:5]]
-    return CheckResult(
-        item=CheckItem.symptom,
-        passed=bool(ids),
-        note=f"{len(own)} anomalies on {h.service}" if own else f"no anomaly observed on {h.service}",
-        evidence_ids=ids,
-    )
-
-
-def _pinpoint(h: Hypothesis, by_id: dict[str, Evidence]) -> CheckResult:
-    ok = h.pinpoint.kind != "unknown" and bool(h.pinpoint.ref)
-    ids = [i for i in h.supporting if i in by_id and by_id[i].data.get("signal") == h.pinpoint.ref]
-    note = f"{h.pinpoint.kind} {h.pinpoint.ref}" if ok else "nothing inside the service is pinned down"
-    return CheckResult(item=CheckItem.pinpoint, passed=ok, note=note, evidence_ids=ids)
-
-
-def _timing(h: Hypothesis, evidence: list[Evidence], onsets: dict[str, float], scope: set[str]) -> CheckResult:
-    """A change of the service shortly before the trouble of what it drives began, or its trouble came first."""
-    in_scope = [onsets[s] for s in scope if s in onsets]
-    onset = min(in_scope) if in_scope else None
-    if onset is None:
-        return CheckResult(item=CheckItem.timing, passed=False, note="no onset observed for this service")
-    cited = set(h.supporting) if is_ticket_evidence(evidence) else set()
-    changes = [
-        e
-        for e in evidence
-        if e.kind is EvidenceKind.change
-        and (e.service == h.service or e.id in cited)  # a library's new version ships in its consumers' deploys
-        and isinstance(e.data.get("onset"), int | float)
-        and onset - CHANGE_LEAD_S <= e.data["onset"] <= onset + ONSET_TOLERANCE_S
-    ]
-    first = all(onset <= other + ONSET_TOLERANCE_S for svc, other in onsets.items() if svc not in scope)
-    if changes:
-        latest = max(changes, key=lambda e: e.data["onset"])
-        return CheckResult(
-            item=CheckItem.timing,
-            passed=True,
-            note=f"{latest.summary} precedes the onset",
-            evidence_ids=[latest.id],
-        )
-    return CheckResult(
-        item=CheckItem.timing,
-        passed=first,
-        note="its onset is the earliest" if first else "another service degraded earlier",
-    )
-
-
-def _mechanism(
-    h: Hypothesis, edges: list[DependencyEdge], onsets: dict[str, float], evidence: list[Evidence], scope: set[str]
-) -> CheckResult:
-    """The affected services depend on the hypothesis' scope, and nothing outside it degraded earlier unexplained."""
-    if not edges:
-        return CheckResult(item=CheckItem.mechanism, passed=False, applicable=False, note="no dependency graph")
-    callers: dict[str, set[str]] = defaultdict(set)
-    for edge in edges:
-        callers[edge.callee].add(edge.caller)
-    callees: dict[str, set[str]] = defaultdict(set)
-    for edge in edges:
-        callees[edge.caller].add(edge.callee)
-    upstream = reachable(scope, callers) - scope
-    start = min((onsets[s] for s in scope if s in onsets), default=float("inf"))
-    degraded = _degraded_onsets(evidence)
-    affected = [svc for svc in onsets if svc not in scope]
-    explained = [
-        svc for svc in affected if svc in upstream or (svc in reachable([h.service], callees) and onsets[svc] >= start)
-    ]
-    suspects = _below_symptom(evidence, callees)  # where the symptom could have come from
-    unexplained_earlier = [
-        svc
-        for svc, onset in degraded.items()
-        if svc not in scope
-        and svc not in upstream
-        and (suspects is None or svc in suspects)
-        and onset + ONSET_TOLERANCE_S < start
-    ]
-    topo = [e.id for e in evidence if e.kind is EvidenceKind.topology][:1]
-    passed = not unexplained_earlier and (bool(explained) or not affected)
-    note = (
-        f"{len(explained)} affected callers depend on {h.service}"
-        if passed
-        else f"degraded earlier without depending on {h.service}: {', '.join(unexplained_earlier[:3])}"
-        if unexplained_earlier
-        else f"none of the affected services ({', '.join(sorted(affected)[:3])}) depends on {h.service}"
-    )
-    return CheckResult(item=CheckItem.mechanism, passed=passed, note=note, evidence_ids=topo)
-
-
-def _degraded_onsets(evidence: list[Evidence]) -> dict[str, float]:
-    """Earliest onset of trouble per service (errors, latency, saturation); traffic that only moved is not trouble."""
-    return _earliest_onsets(
-        [e for e in evidence if e.kind in ANOMALY_KINDS and e.service and e.data.get("fault", True)]
-    )
-
-
-def _below_symptom(evidence: list[Evidence], callees: dict[str, set[str]]) -> set[str] | None:
-    """The ticket's services and everything they depend on, transitively; None without a ticket."""
-    tickets = [e for e in evidence if e.kind is EvidenceKind.ticket]
-    if not tickets:
-        return None
-    seeds = {s for t in tickets for s in t.data.get("symptom_services") or t.data.get("services", [])}
-    return seeds | reachable(seeds, callees)
-
-
-def _duration(own: list[Evidence]) -> CheckResult:
-    ongoing = [e for e in own if "ongoing" in e.data or "end" in e.data]
-    if not ongoing:
-        return CheckResult(item=CheckItem.duration, passed=False, applicable=False, note="the data does not say")
-    ids = [e.id for e in ongoing[:3]]
-    still = any(e.data.get("ongoing") for e in ongoing)
-    return CheckResult(
-        item=CheckItem.duration,
-        passed=True,
-        note="still ongoing at the window's end" if still else "it stopped",
-        evidence_ids=ids,
-    )
+def _modelled(
+    h: Hypothesis, ranked: list[Hypothesis], checks: list[CheckResult], threshold: float, params: Params
+) -> Verdict:
+    """Confidence is the calibrated probability that the service is the cause (from its share of the explanation and
+    the checks); confirmed above the threshold chosen on cross-validation, for the top hypothesis only, and only when
+    no rival's share comes close."""
+    rivals = [r.probability or 0.0 for r in ranked if r is not h and r.probability is not None]
+    runner_up = max(rivals, default=0.0)
+    features = {a.feature: a.value for a in h.attributions}
+    confidence = round(calibrated(h.probability or 0.0, runner_up, features, params), 4)
+    gap = (h.probability or 0.0) - runner_up
+    settled = h is ranked[0] and confidence >= threshold and confirmed(confidence, gap, params)
+    gaps = [c.item for c in checks if c.applicable and not c.passed]
+    status = VerdictStatus.confirmed if settled else VerdictStatus.declined
+    return Verdict(hypothesis_id=h.id, checklist=checks, confidence=confidence, status=status, gaps=gaps)
 
 
 def _margin(ranked: list[Hypothesis]) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from api.render_attribution import attribution_markdown
 from graphs.contracts import Evidence, Report
 
 
@@ -46,6 +47,7 @@ def render_markdown(report: Report) -> str:
             for n, r in enumerate(report.ranking[:10], start=1)
         ]
         lines.append("")
+    lines += attribution_markdown(report)
     if report.timeline:
         lines += ["## Timeline", ""]
         lines += [f"- {t.at:%Y-%m-%d %H:%M:%S} UTC — {t.what} ({_cite(t.evidence_ids)})" for t in report.timeline]

@@ -212,6 +212,25 @@ class Pinpoint(Contract):
     detail: str = ""
 
 
+class Attribution(Contract):
+    """One row of the table behind a hypothesis' score: a feature the engine measured and what it added."""
+
+    feature: str
+    value: float
+    contribution: float = Field(0.0, description="weight times value: what the feature added to the utility")
+    why: str = ""
+    evidence_ids: list[str] = Field(default_factory=list, description="Evidence the feature explains or rests on.")
+    contradicting_ids: list[str] = Field(default_factory=list, description="Evidence that speaks against it.")
+
+
+class CandidateFeatures(Contract):
+    """Every candidate the model weighed, with its features (the dataset a refit reads)."""
+
+    service: str
+    features: dict[str, float]
+    share: float = 0.0
+
+
 class Hypothesis(Contract):
     """A candidate root cause with the evidence for and against it."""
 
@@ -224,6 +243,8 @@ class Hypothesis(Contract):
     contradicting: list[str] = Field(default_factory=list)
     score: float = 0.0
     source: str = Field("analyst", description="Who proposed it: analyst (our engine) or a model name.")
+    probability: float | None = Field(None, description="The model's share of the explanation among the candidates.")
+    attributions: list[Attribution] = Field(default_factory=list)
 
 
 class CheckItem(StrEnum):
@@ -297,6 +318,7 @@ class RootCause(Contract):
     evidence_ids: list[str]
     owner: str | None = None
     blast_radius: list[str] = Field(default_factory=list, description="Services that depend on it, transitively.")
+    attributions: list[Attribution] = Field(default_factory=list, description="The table behind its score.")
 
 
 class RankedService(Contract):
@@ -346,6 +368,7 @@ class Report(Contract):
     ranking: list[RankedService] = Field(default_factory=list)
     alternatives: list[Hypothesis] = Field(default_factory=list)
     verdicts: list[Verdict] = Field(default_factory=list)
+    candidates: list[CandidateFeatures] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)
     actions: list[ProposedAction] = Field(default_factory=list)

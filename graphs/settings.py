@@ -25,7 +25,12 @@ class Settings(BaseSettings):
 
     # graph policy
     max_iterations: int = Field(3, ge=1, le=10)
-    confirm_threshold: float = Field(0.6, ge=0.0, le=1.0)
+    confirm_threshold: float = Field(
+        0.6, ge=0.0, le=1.0, description="Policy: the least confidence to confirm (the fitted model's own rule too)."
+    )
+    model_params: Path | None = Field(
+        None, description="The fitted model's params.json; the checked-in one (agents/analysis/model) if unset."
+    )
 
     # investigation windows (minutes): runtime telemetry before the alert, changes before it, after it
     runtime_lookback_minutes: int = Field(10, ge=1, description="The investigated window before the alert.")

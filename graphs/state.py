@@ -30,6 +30,7 @@ class InvestigationState(TypedDict, total=False):
     tasks: list[dict[str, Any]]
     evidence: Annotated[list[dict[str, Any]], merge_by_id]
     hypotheses: list[dict[str, Any]]
+    candidates: list[dict[str, Any]]
     verdicts: Annotated[list[dict[str, Any]], operator.add]
     routing_log: Annotated[list[dict[str, Any]], operator.add]
     tool_calls: Annotated[int, operator.add]

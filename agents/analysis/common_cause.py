@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from agents.analysis.rivals import reachable
 
 if TYPE_CHECKING:
-    from agents.analysis.change_attribution import ServiceView
+    from agents.analysis.service_view import ServiceView
 
 TOGETHER_S = 120.0  # failures this close began together
 DEPENDANT_DECLINE = ("traffic", -1)  # less work on the dependency follows from its callers failing, it explains nothing

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from graphs.contracts import Evidence, EvidenceKind
 
 if TYPE_CHECKING:
-    from agents.analysis.change_attribution import ServiceView
+    from agents.analysis.service_view import ServiceView
 
 TOGETHER_S = 120.0  # moves this close belong to one event
 JOB_LEAD_S = 15 * 60.0  # a run that started this long before the saturation may have caused it

@@ -12,7 +12,7 @@ from agents.analysis.metric_kinds import is_countdown
 from graphs.contracts import Evidence, EvidenceKind
 
 if TYPE_CHECKING:
-    from agents.analysis.change_attribution import ServiceView
+    from agents.analysis.service_view import ServiceView
 
 EXPIRY_TOLERANCE_S = 180.0  # the failures of a credential's holder and of the party rejecting it begin together
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from graphs.contracts import Evidence
 
 if TYPE_CHECKING:
-    from agents.analysis.change_attribution import ServiceView
+    from agents.analysis.service_view import ServiceView
 
 MANIFESTS = re.compile(
     r"(?:^|/)(?:requirements[\w.\-]*\.(?:txt|in|lock)|[\w.\-]*\.lock|package(?:-lock)?\.json|pnpm-lock\.yaml|go\.(?:mod|sum)"

@@ -58,3 +58,4 @@ class Candidate(BaseModel):
     statement: str
     supporting: list[str] = Field(default_factory=list)
     contradicting: list[str] = Field(default_factory=list)
+    features: dict[str, float] = Field(default_factory=dict, description="What the engine's passes measured.")

@@ -42,6 +42,23 @@ DOWNSTREAM_DISCOUNT = 0.5  # a symptom that a sicker callee explains counts half
 CHANGE_WITH_ANOMALY = 0.95
 CHANGE_ALONE = 0.3
 EARLIEST_BONUS = 0.03
+# the signal families the model weighs separately (the strongest of each group, 0..1)
+FEATURE_GROUP = {
+    "cpu": "sig_cpu",
+    "memory": "sig_memory",
+    "server_latency": "sig_latency",
+    "inbound_latency": "sig_latency",
+    "self_latency": "sig_latency",
+    "client_latency": "sig_client_latency",
+    "success": "sig_errors",
+    "log_error": "sig_log_error",
+    "log_framework_error": "sig_log_error",
+    "log_new": "sig_log_change",
+    "log_gone": "sig_log_change",
+    "log_break": "sig_log_change",
+    "log_break_explained": "sig_log_change",
+    "log_surge": "sig_log_change",
+}
 
 
 def rank_candidates(evidence: list[Evidence], edges: list[DependencyEdge]) -> list[Candidate]:
@@ -60,19 +77,39 @@ def rank_candidates(evidence: list[Evidence], edges: list[DependencyEdge]) -> li
             callees[edge.caller].add(edge.callee)
     onsets = {service: _onset(items) for service, items in by_service.items()}
     scores: dict[str, float] = {}
+    feats: dict[str, dict[str, float]] = defaultdict(dict)
     for service, families in family_strength.items():
         sickest_callee = max((_own_strength(family_strength.get(c, {})) for c in callees[service]), default=0.0)
-        miss = 1.0
+        miss = own_miss = 1.0
         for family, value in families.items():
             weight = FAMILY_WEIGHT.get(family, 0.0)
+            own_miss *= 1.0 - weight * value
             if family in PROPAGATING and sickest_callee >= value * weight:
                 weight *= DOWNSTREAM_DISCOUNT
+                feats[service]["explained_by_callee"] = 1.0
             miss *= 1.0 - weight * value
+            group = FEATURE_GROUP.get(family)
+            if group:
+                feats[service][group] = max(feats[service].get(group, 0.0), value)
         scores[service] = 1.0 - miss
+        feats[service]["own_strength"] = 1.0 - own_miss
     for service, items in by_service.items():
-        scores[service] = _with_changes(scores[service], items, onsets[service])
+        before = scores.get(service, 0.0)
+        scores[service] = _with_changes(before, items, onsets[service])
+        if scores[service] > before:
+            kind = "change_with_anomaly" if onsets[service] is not None and before > 0 else "change_alone"
+            feats[service][kind] = 1.0
+    before = dict(scores)
     _reward_earliest(scores, onsets)
-    candidates = [_candidate(service, score, by_service[service]) for service, score in scores.items() if score > 0]
+    for service, score in scores.items():
+        feats[service]["alert_score"] = min(1.0, score)
+        if score > before[service]:
+            feats[service]["earliest"] = 1.0
+    candidates = [
+        _candidate(service, score, by_service[service], feats[service])
+        for service, score in scores.items()
+        if score > 0
+    ]
     return sorted(candidates, key=lambda c: (-c.score, c.service))
 
 
@@ -132,7 +169,7 @@ def _reward_earliest(scores: dict[str, float], onsets: dict[str, float | None]) 
         scores[first] += EARLIEST_BONUS
 
 
-def _candidate(service: str, score: float, items: list[Evidence]) -> Candidate:
+def _candidate(service: str, score: float, items: list[Evidence], features: dict[str, float]) -> Candidate:
     fault_type, pinpoint, reason = classify(items)
     supporting = [i.id for i in sorted(items, key=lambda i: -i.score)]
     return Candidate(
@@ -143,4 +180,5 @@ def _candidate(service: str, score: float, items: list[Evidence]) -> Candidate:
         statement=f"{service} is the likely root cause ({fault_type.value}): {reason}",
         supporting=supporting,
         contradicting=[],
+        features=features,
     )

@@ -10,7 +10,7 @@ from agents.analysis.rivals import CODE_KINDS, effective_at
 from graphs.contracts import EvidenceKind
 
 if TYPE_CHECKING:
-    from agents.analysis.change_attribution import ServiceView
+    from agents.analysis.service_view import ServiceView
 
 SHIPPING_KINDS = {"deploy", "feature_flag", "config"}
 LEAD_S = 15 * 60.0  # the callee's change this shortly before the caller's failures

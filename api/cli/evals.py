@@ -1,4 +1,4 @@
-"""`production-master eval nezha|petshop|scenarios`: run evaluations on past incidents through the full graph."""
+"""`production-master eval nezha|petshop|scenarios|cv`: run evaluations on past incidents through the full graph."""
 
 from __future__ import annotations
 
@@ -110,6 +110,55 @@ def scenarios(
     except ValueError as exc:
         raise UserError(str(exc)) from None
     _print(summary, out)
+
+
+@eval_app.command("cv")
+def cv(
+    out: Annotated[Path, typer.Option("--out", help="Directory for the per-case feature cache and summary.json/md.")],
+    nezha_dir: Annotated[
+        Path | None, typer.Option("--nezha-dir", help="The Nezha dataset (its TT and OB groups join when given).")
+    ] = None,
+    petshop_dir: Annotated[
+        Path | None, typer.Option("--petshop-dir", help="PetShop's dataset folder (one group per set with graph.csv).")
+    ] = None,
+    group: Annotated[list[str], typer.Option("--groups", help="Only this group (repeatable).")] = [],  # noqa: B006
+    scenario_root: Annotated[
+        Path | None,
+        typer.Option("--scenario-root", help="Folder of scenario sets (data/, heldout*/); bundled if absent."),
+    ] = None,
+    write_params: Annotated[
+        bool, typer.Option("--write-params", help="Refit and write the model's params.json and dataset.json.")
+    ] = False,
+) -> None:
+    """Every labelled group through the full graph once (cached under --out), then leave-one-group-out CV."""
+    from evals.cv.runner import run_cv
+
+    if nezha_dir is not None and not nezha_dir.is_dir():
+        raise UserError(f"--nezha-dir {nezha_dir} is not a directory")
+    if petshop_dir is not None and not petshop_dir.is_dir():
+        raise UserError(f"--petshop-dir {petshop_dir} is not a directory")
+    if scenario_root is not None and not scenario_root.is_dir():
+        raise UserError(f"--scenario-root {scenario_root} is not a directory")
+    try:
+        result = asyncio.run(
+            run_cv(
+                out,
+                nezha_dir=nezha_dir,
+                scenario_root=scenario_root,
+                petshop_dir=petshop_dir,
+                groups=group or None,
+                write_params=write_params,
+                log=console.print,
+            )
+        )
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    for name, m in [*result["groups"].items(), ("pooled", result["pooled"])]:
+        console.print(
+            f"{name:20} at1 {m['as_at_1']:.3f} at3 {m['as_at_3']:.3f} confirmed {m['confirmed_right']}/"
+            f"{m['confirmed_wrong']} ece {m['ece']:.3f}"
+        )
+    console.print(f"wrote {out / 'summary.json'}, {out / 'summary.md'}")
 
 
 def _print(summary: dict, out: Path) -> None:

@@ -6,8 +6,9 @@ from typing import Any
 
 from synthetic import T0, item
 
-from agents.analysis.change_attribution import ServiceView, _pinpoint, lasting_first
 from agents.analysis.metric_kinds import is_fault, metric_family
+from agents.analysis.service_view import ServiceView
+from agents.analysis.ticket_candidate import _pinpoint, lasting_first
 from graphs.contracts import Evidence, EvidenceKind, FaultType
 
 

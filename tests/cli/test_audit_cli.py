@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from agents.analysis.model.score import load_params
+
 pytestmark = pytest.mark.slow
 
 
@@ -67,10 +69,15 @@ def test_a_bundle_replays_to_the_same_verdict_and_a_policy_change_shows(
     same = pm("replay", str(bundle), cwd=tmp_path)
     assert same.returncode == 0, same.stdout + same.stderr
     assert "same verdict" in same.stdout
-    strict = tmp_path / "strict.yaml"
-    strict.write_text("confirm_threshold: 0.999\n")
-    changed = pm("replay", str(bundle), "--config", str(strict), cwd=tmp_path)
-    assert changed.returncode == 0 and "status: confirmed -> unconfirmed" in changed.stdout
+    # a policy that settles for less (a lower threshold, a model file that confirms whatever the policy lets through)
+    lenient = tmp_path / "params.json"
+    lenient.write_text(
+        load_params().model_copy(update={"confirm_threshold": 0.0, "confirm_margin": 0.0}).model_dump_json()
+    )
+    policy = tmp_path / "lenient.yaml"
+    policy.write_text(f"confirm_threshold: 0.5\nmodel_params: {lenient}\n")
+    changed = pm("replay", str(bundle), "--config", str(policy), cwd=tmp_path)
+    assert changed.returncode == 0 and "status: unconfirmed -> confirmed" in changed.stdout, changed.stdout
 
 
 def test_the_html_postmortem_draws_the_anomalous_metrics(investigated: tuple[Path, str], tmp_path: Path) -> None:

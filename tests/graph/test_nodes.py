@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agents.analysis.model.score import load_params
 from agents.hypothesis import hypothesis
 from agents.planner import first_sweep, follow_ups
 from agents.reporter import build_report
@@ -86,12 +87,13 @@ async def test_verifier_confirms_the_deploy_and_declines_the_red_herring(
     evidence = [Evidence.model_validate(e) for e in recorded_state["evidence"]]
     update = await hypothesis({"evidence": recorded_state["evidence"]}, _config(settings))
     ranked = [Hypothesis.model_validate(h) for h in update["hypotheses"]]
-    top = judge(ranked[0], ranked, evidence, threshold=0.6)
+    params = load_params(settings.model_params)
+    top = judge(ranked[0], ranked, evidence, threshold=0.6, params=params)
     assert top.status is VerdictStatus.confirmed
     passed = {c.item for c in top.checklist if c.passed}
     assert {CheckItem.symptom, CheckItem.pinpoint, CheckItem.timing, CheckItem.mechanism} <= passed
     herring = next(h for h in ranked if h.service == "notifications")
-    verdict = judge(herring, ranked, evidence, threshold=0.6)
+    verdict = judge(herring, ranked, evidence, threshold=0.6, params=params)
     assert verdict.status is VerdictStatus.declined
     assert CheckItem.symptom in verdict.gaps
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, StateGraph
 from router_fakes import pool_incident
 
+from agents.analysis.model.score import load_params
 from agents.hypothesis import hypothesis
 from agents.reporter import build_report
 from agents.router import after_escalation, escalate
@@ -26,15 +30,37 @@ PRICES = {BALANCED: (2.0, 8.0), DEEP: (3.0, 15.0)}
 CONFIRM = 0.7  # above what the checklist gives a hypothesis with nothing pinned down, below a well-cited one
 
 
+@cache
+def strict_params() -> Path:
+    """The fitted model with a confirmation threshold it never reaches here, so the engine's verdict is declined
+    and the router's escalation is what these tests exercise (a model tier's hypotheses go through the checklist)."""
+    path = Path(tempfile.mkdtemp(prefix="strict-params-")) / "params.json"
+    path.write_text(load_params().model_copy(update={"confirm_threshold": 0.985}).model_dump_json())
+    return path
+
+
+@cache
+def lenient_params() -> Path:
+    """The fitted model confirming whatever the policy threshold lets through, for tests that need a settled engine."""
+    path = Path(tempfile.mkdtemp(prefix="lenient-params-")) / "params.json"
+    path.write_text(
+        load_params().model_copy(update={"confirm_threshold": 0.0, "confirm_margin": 0.0}).model_dump_json()
+    )
+    return path
+
+
 def engine_confidence(threshold: float = CONFIRM) -> float:
-    """What the checklist gives the engine's own top hypothesis on the pool incident (no model involved)."""
+    """What the model gives the engine's own top hypothesis on the pool incident (no model tier involved)."""
     from agents.analysis import rank_candidates
-    from agents.hypothesis import engine_hypotheses, topology
+    from agents.attribution import weigh
+    from agents.hypothesis import model_hypotheses_of, topology
     from agents.verifier import judge
 
     evidence = pool_incident()
-    ranked = engine_hypotheses(rank_candidates(evidence, topology(evidence)), {e.id for e in evidence})
-    return judge(ranked[0], ranked, evidence, threshold).confidence
+    params = load_params(strict_params())
+    weighed = weigh(rank_candidates(evidence, topology(evidence)), evidence, params)
+    ranked = model_hypotheses_of(weighed, {e.id for e in evidence})
+    return judge(ranked[0], ranked, evidence, threshold, params).confidence
 
 
 def router_settings(**overrides: Any) -> Settings:
@@ -45,6 +71,7 @@ def router_settings(**overrides: Any) -> Settings:
         "tiers": {"fast": "analyst", "balanced": BALANCED, "deep": DEEP},
         "model_prices": PRICES,
         "confirm_threshold": CONFIRM,
+        "model_params": strict_params(),
     }
     return Settings(**{**values, **overrides})
 

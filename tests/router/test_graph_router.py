@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 from router_fakes import scripted, tool_reply
-from router_harness import DEEP, router_settings
+from router_harness import DEEP, lenient_params, router_settings
 
 from agents.analysis import rank_candidates
-from agents.hypothesis import engine_hypotheses, topology
+from agents.analysis.model.score import load_params
+from agents.attribution import weigh
+from agents.hypothesis import model_hypotheses_of, topology
 from agents.llm_hypothesis import HypothesisProposal
 from agents.skeptic import SkepticReview
 from agents.verifier import judge
@@ -35,16 +37,21 @@ async def investigate(settings: Settings, extras: dict[str, Any] | None = None) 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return router_settings(home=tmp_path, tiers={"fast": "analyst"})
+    # the engine's verdict settled (the model's own CV threshold aside), so the first pass is the whole story
+    return router_settings(
+        home=tmp_path, tiers={"fast": "analyst"}, model_params=lenient_params(), confirm_threshold=0.5
+    )
 
 
 async def test_without_models_the_engine_result_stands_and_unavailable_tiers_are_recorded(settings: Settings) -> None:
     default = await investigate(settings)
     assert default.routing_log == [LEGACY]
     evidence = default.evidence
-    engine = engine_hypotheses(rank_candidates(evidence, topology(evidence)), {e.id for e in evidence})
+    params = load_params(settings.model_params)
+    weighed = weigh(rank_candidates(evidence, topology(evidence)), evidence, params)
+    engine = model_hypotheses_of(weighed, {e.id for e in evidence})
     assert [(r.service, r.score) for r in default.ranking] == [(h.service, h.score) for h in engine]
-    assert default.confidence == judge(engine[0], engine, evidence, settings.confirm_threshold).confidence
+    assert default.confidence == judge(engine[0], engine, evidence, settings.confirm_threshold, params).confidence
     assert default.cost.model_calls == 0 and default.cost.usd == 0.0
 
     report = await investigate(settings.model_copy(update={"tier": "deep"}))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from synthetic import T0, change_at, item, log, metric, ticket
 
-from agents.analysis.change_attribution import distinctive_tokens, rank_ticket_candidates
+from agents.analysis.change_attribution import rank_ticket_candidates
+from agents.analysis.change_links import distinctive_tokens
 from agents.analysis.ranking import rank_candidates
 from graphs.contracts import DependencyEdge, EvidenceKind
 

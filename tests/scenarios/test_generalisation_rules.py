@@ -6,9 +6,11 @@ from __future__ import annotations
 import numpy as np
 from synthetic import T0, change_at, log, metric, ticket
 
-from agents.analysis.change_attribution import ServiceView, limit_changes, rank_ticket_candidates
+from agents.analysis.change_attribution import rank_ticket_candidates
+from agents.analysis.change_links import limit_changes
 from agents.analysis.metric_kinds import is_countdown
 from agents.analysis.onsets import metric_onsets
+from agents.analysis.service_view import ServiceView
 from agents.collector.ticket_runtime import errors_begin
 from graphs.contracts import DependencyEdge, MetricSeries
 

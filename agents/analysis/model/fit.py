@@ -1,0 +1,81 @@
+"""The fitting procedure: a conditional logit (softmax over each case's candidates) with an L2 penalty.
+
+Each case contributes -log P(truth), P the softmax of w.x over its candidates; cases whose truth the engine never
+proposed carry no gradient (they count as misses when scored). Deterministic: L-BFGS-B from zero weights.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel
+from scipy.optimize import minimize
+
+L2 = 1.0
+
+
+class Case(BaseModel):
+    """One labelled case: its candidates' features and the true service (written by the scorer's side only)."""
+
+    case_id: str
+    group: str
+    truth: str
+    services: list[str]
+    features: list[dict[str, float]]
+    seconds: float = 0.0
+
+    @property
+    def truth_index(self) -> int | None:
+        return self.services.index(self.truth) if self.truth in self.services else None
+
+
+def feature_names(cases: list[Case]) -> list[str]:
+    return sorted({name for case in cases for row in case.features for name in row})
+
+
+def _stack(cases: list[Case], names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All candidate rows of the usable cases, each case's first row, and the row of its truth."""
+    index = {n: i for i, n in enumerate(names)}
+    rows: list[np.ndarray] = []
+    starts: list[int] = []
+    truths: list[int] = []
+    for case in cases:
+        truth = case.truth_index
+        if truth is None:
+            continue
+        starts.append(len(rows))
+        truths.append(len(rows) + truth)
+        for feats in case.features:
+            row = np.zeros(len(names))
+            for name, value in feats.items():
+                if name in index:
+                    row[index[name]] = value
+            rows.append(row)
+    x = np.array(rows) if rows else np.zeros((0, len(names)))
+    return x, np.array(starts, dtype=int), np.array(truths, dtype=int)
+
+
+def fit(cases: list[Case], l2: float = L2) -> dict[str, float]:
+    """Weights per feature that maximise the penalised likelihood of each case's true candidate."""
+    names = feature_names(cases)
+    x, starts, truths = _stack(cases, names)
+    if not len(starts) or not names:
+        return {}
+    sizes = np.diff(np.append(starts, len(x)))
+    owner = np.repeat(np.arange(len(starts)), sizes)
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        u = x @ w
+        top = np.maximum.reduceat(u, starts)
+        e = np.exp(u - top[owner])
+        z = np.add.reduceat(e, starts)
+        p = e / z[owner]
+        nll = float(np.sum(np.log(z) + top - u[truths]))
+        grad = x.T @ p - x[truths].sum(axis=0)
+        return nll + 0.5 * l2 * float(w @ w), grad + l2 * w
+
+    result = minimize(loss, np.zeros(len(names)), jac=True, method="L-BFGS-B", options={"maxiter": 1000})
+    return {n: round(float(v), 6) for n, v in zip(names, result.x, strict=True) if abs(v) >= 1e-6}
+
+
+def utilities(case: Case, weights: dict[str, float]) -> list[float]:
+    return [sum(weights.get(k, 0.0) * v for k, v in row.items()) for row in case.features]

@@ -1,0 +1,1 @@
+"""Leave-one-group-out cross-validation of the model of cause over every labelled set."""
