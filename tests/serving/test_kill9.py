@@ -18,6 +18,7 @@ import httpx
 import pytest
 import yaml
 from langgraph_sdk import get_client
+from model_params import lenient_params
 from serving_stack import SLACK_SIGNING_SECRET
 from slack_standin import SlackStandIn, running_standin
 from test_slack import button_value, command, signed, wait_for_post
@@ -62,6 +63,7 @@ async def test_sigkill_mid_run_completes_elsewhere_and_posts_once(
     extra = FAST_RECOVERY | {
         "PM_HOME": str(home / "pm"),
         "PM_WORLD": "demo",
+        "PM_MODEL_PARAMS": str(lenient_params()),  # recovery on a settled verdict, not the model's call
         "PM_SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
         "PM_SLACK_BOT_TOKEN": "xoxb-test-token",
         "PM_SLACK_API_URL": (home / "slack_url").read_text(),
