@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agents.analysis.model.features import WHY as GRAPH_WHY
 from agents.analysis.model.features import CaseGraph, GraphInTime, derived
 from agents.analysis.model.mechanism import Attributed, Mechanism, as_features
 from agents.analysis.model.score import Params, contributions, load_params, shares, utility
@@ -14,18 +15,9 @@ from graphs.contracts import Attribution, Evidence
 POOL = 12  # candidates the model weighs, by the engine's own order (no fitted weight decides who is weighed)
 DROPPED = ("ticket_score",)  # unbounded; legacy_share carries it on a 0..1 scale
 
-WHY = {
+WHY = GRAPH_WHY | {
     "legacy_share": "the engine's composite score, as a share of the case's best",
     "legacy_top": "the engine's composite ranks it first",
-    "explains_share": "share of the departed services that depend on it and departed after it",
-    "explains_in_window_share": "share of the departed services that depend on it and followed within 5 min",
-    "earlier_share": "share of the departed services that departed before it",
-    "callee_earlier": "something it depends on departed before it",
-    "unreached_earlier_share": "share of departed services, not depending on it, that departed before it",
-    "is_first": "its trouble began first",
-    "has_onset": "it departed from normal itself",
-    "change_before_onset": "a change, flag or config of its own went live before its trouble",
-    "change_only_after": "its changes went live only after its trouble began",
     "own_strength": "how strongly its own signals departed",
     "explained_by_callee": "a sicker callee explains its propagating symptoms",
     "change_with_anomaly": "a change precedes its own anomaly",

@@ -39,16 +39,6 @@ def strict_params() -> Path:
     return path
 
 
-@cache
-def lenient_params() -> Path:
-    """The fitted model confirming whatever the policy threshold lets through, for tests that need a settled engine."""
-    path = Path(tempfile.mkdtemp(prefix="lenient-params-")) / "params.json"
-    path.write_text(
-        load_params().model_copy(update={"confirm_threshold": 0.0, "confirm_margin": 0.0}).model_dump_json()
-    )
-    return path
-
-
 def engine_confidence(threshold: float = CONFIRM) -> float:
     """What the model gives the engine's own top hypothesis on the pool incident (no model tier involved)."""
     from agents.analysis import rank_candidates

@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from model_params import lenient_params
 from router_fakes import scripted, tool_reply
-from router_harness import DEEP, lenient_params, router_settings
+from router_harness import DEEP, router_settings
 
 from agents.analysis import rank_candidates
 from agents.analysis.model.score import load_params
