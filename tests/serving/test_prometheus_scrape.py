@@ -30,7 +30,8 @@ async def test_prometheus_scrapes_investigation_levels_from_both_instances(stack
             done = query(prometheus, f'sum(pm_investigations_total{{status="{status}"}})')
             waited = query(prometheus, "sum(pm_investigation_queue_wait_seconds_count)")
             finished = query(prometheus, "sum by (tier) (pm_investigation_completion_seconds_count)")
-            if done and waited and finished and float(done[0]["value"][1]) >= 1:
+            # both targets scraped at least once, and the investigation counted
+            if len(up) == 2 and done and waited and finished and float(done[0]["value"][1]) >= 1:
                 break
             await asyncio.sleep(0.5)
         else:
