@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 from agents.analysis.change_attribution import is_ticket_evidence, rank_ticket_candidates
@@ -42,6 +43,9 @@ DOWNSTREAM_DISCOUNT = 0.5  # a symptom that a sicker callee explains counts half
 CHANGE_WITH_ANOMALY = 0.95
 CHANGE_ALONE = 0.3
 EARLIEST_BONUS = 0.03
+# the unclipped size of a metric departure: z up to this cap, and how many times its usual level (log scale, 100x = 1)
+Z_CAP = 1000.0
+RELATIVE_DECADES = 2.0
 # the signal families the model weighs separately (the strongest of each group, 0..1)
 FEATURE_GROUP = {
     "cpu": "sig_cpu",
@@ -93,6 +97,7 @@ def rank_candidates(evidence: list[Evidence], edges: list[DependencyEdge]) -> li
                 feats[service][group] = max(feats[service].get(group, 0.0), value)
         scores[service] = 1.0 - miss
         feats[service]["own_strength"] = 1.0 - own_miss
+        feats[service].update(_magnitude(by_service[service]))
     for service, items in by_service.items():
         before = scores.get(service, 0.0)
         scores[service] = _with_changes(before, items, onsets[service])
@@ -134,6 +139,23 @@ def _family_strengths(items: list[Evidence]) -> dict[str, float]:
         family = evidence_family(item)
         if family and family != "entry" and item.kind != EvidenceKind.change:
             out[family] = max(out.get(family, 0.0), strength(item))
+    return out
+
+
+def _magnitude(items: list[Evidence]) -> dict[str, float]:
+    """How large the service's own metric departure is, beyond where the clipped score saturates: the robust z on a
+    log scale (`sig_magnitude`) and the factor over its usual level (`sig_relative`), both 0..1."""
+    z = rel = 0.0
+    for item in items:
+        if item.kind != EvidenceKind.metric_anomaly or evidence_family(item) in (None, "entry", "client_latency"):
+            continue
+        z = max(z, float(item.data.get("z_peak", item.score)))
+        rel = max(rel, float(item.data.get("relative_change", 1.0)))
+    out: dict[str, float] = {}
+    if z > 0:
+        out["sig_magnitude"] = round(math.log1p(min(z, Z_CAP)) / math.log1p(Z_CAP), 6)
+    if rel > 1.0:
+        out["sig_relative"] = round(min(1.0, math.log10(rel) / RELATIVE_DECADES), 6)
     return out
 
 
