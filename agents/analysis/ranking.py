@@ -46,6 +46,7 @@ EARLIEST_BONUS = 0.03
 # the unclipped size of a metric departure: z up to this cap, and how many times its usual level (log scale, 100x = 1)
 Z_CAP = 1000.0
 RELATIVE_DECADES = 2.0
+SIMULTANEOUS_S = 90.0  # onsets this close are one moment (sampling, alert delay)
 # the signal families the model weighs separately (the strongest of each group, 0..1)
 FEATURE_GROUP = {
     "cpu": "sig_cpu",
@@ -104,6 +105,7 @@ def rank_candidates(evidence: list[Evidence], edges: list[DependencyEdge]) -> li
         if scores[service] > before:
             kind = "change_with_anomaly" if onsets[service] is not None and before > 0 else "change_alone"
             feats[service][kind] = 1.0
+    _explained_away(feats, callees, onsets)
     before = dict(scores)
     _reward_earliest(scores, onsets)
     for service, score in scores.items():
@@ -140,6 +142,25 @@ def _family_strengths(items: list[Evidence]) -> dict[str, float]:
         if family and family != "entry" and item.kind != EvidenceKind.change:
             out[family] = max(out.get(family, 0.0), strength(item))
     return out
+
+
+def _explained_away(
+    feats: dict[str, dict[str, float]], callees: dict[str, set[str]], onsets: dict[str, float | None]
+) -> None:
+    """`callee_explains`: how much of its own departure a callee that departed no later accounts for (the callee's
+    size over its own, 0..1). A wrapper (a client node, a gateway stage, a function's invoker) departs as much as the
+    resource it calls and is explained by it; a cause's callees stay quiet or move far less."""
+    for service, own in feats.items():
+        size, at = own.get("sig_magnitude", 0.0), onsets.get(service)
+        if size <= 0 or at is None:
+            continue
+        shares = [
+            min(1.0, feats[c].get("sig_magnitude", 0.0) / size)
+            for c in callees.get(service, ())
+            if c in feats and (onsets.get(c) or float("inf")) <= at + SIMULTANEOUS_S
+        ]
+        if shares:
+            own["callee_explains"] = round(max(shares), 6)
 
 
 def _magnitude(items: list[Evidence]) -> dict[str, float]:

@@ -128,3 +128,22 @@ def test_a_callee_that_departed_only_after_its_caller_does_not_explain_it_away()
     evidence = [_anomaly("updater-client", 40.0, 5.0, t0), _anomaly("updater", 40.0, 5.0, t0 + 600.0)]
     case = CaseGraph(evidence, WRAPPED)
     assert graph_features("updater-client", case)["callee_departed_with"] == 0.0
+
+
+def test_the_resource_a_wrapper_calls_explains_the_wrappers_departure_by_its_size() -> None:
+    t0 = ALERT.timestamp()
+    evidence = [
+        _anomaly("updater-client", 300.0, 8.0, t0),  # the invoker: the function's time plus its own overhead
+        _anomaly("updater", 250.0, 7.0, t0),
+        _anomaly("table", 4.0, 1.1, t0),  # the table the function reads barely moved
+    ]
+    feats = {c.service: c.features for c in rank_candidates(evidence, WRAPPED)}
+    assert feats["updater-client"]["callee_explains"] > 0.9
+    assert feats["updater"]["callee_explains"] < 0.4  # a cause's callee moved far less: it explains little
+
+
+def test_a_callee_that_departed_later_explains_nothing_away() -> None:
+    t0 = ALERT.timestamp()
+    evidence = [_anomaly("updater-client", 300.0, 8.0, t0), _anomaly("updater", 300.0, 8.0, t0 + 600.0)]
+    feats = {c.service: c.features for c in rank_candidates(evidence, WRAPPED)}
+    assert "callee_explains" not in feats["updater-client"]
