@@ -47,6 +47,7 @@ EARLIEST_BONUS = 0.03
 Z_CAP = 1000.0
 RELATIVE_DECADES = 2.0
 SIMULTANEOUS_S = 90.0  # onsets this close are one moment (sampling, alert delay)
+EXPLAINS_AWAY = 0.8  # a callee that departed no later, at least this share of the size, explains a caller's symptoms
 # the signal families the model weighs separately (the strongest of each group, 0..1)
 FEATURE_GROUP = {
     "cpu": "sig_cpu",
@@ -83,13 +84,18 @@ def rank_candidates(evidence: list[Evidence], edges: list[DependencyEdge]) -> li
     onsets = {service: _onset(items) for service, items in by_service.items()}
     scores: dict[str, float] = {}
     feats: dict[str, dict[str, float]] = defaultdict(dict)
+    for service in family_strength:
+        feats[service].update(_magnitude(by_service[service]))
+    _explained_away(feats, callees, onsets)
     for service, families in family_strength.items():
         sickest_callee = max((_own_strength(family_strength.get(c, {})) for c in callees[service]), default=0.0)
+        # strengths saturate, so a callee as sick as a wrapper can read a hair weaker: compare the unclipped sizes too
+        sized_alike = feats[service].get("callee_explains", 0.0) >= EXPLAINS_AWAY
         miss = own_miss = 1.0
         for family, value in families.items():
             weight = FAMILY_WEIGHT.get(family, 0.0)
             own_miss *= 1.0 - weight * value
-            if family in PROPAGATING and sickest_callee >= value * weight:
+            if family in PROPAGATING and (sickest_callee >= value * weight or sized_alike):
                 weight *= DOWNSTREAM_DISCOUNT
                 feats[service]["explained_by_callee"] = 1.0
             miss *= 1.0 - weight * value
@@ -98,14 +104,12 @@ def rank_candidates(evidence: list[Evidence], edges: list[DependencyEdge]) -> li
                 feats[service][group] = max(feats[service].get(group, 0.0), value)
         scores[service] = 1.0 - miss
         feats[service]["own_strength"] = 1.0 - own_miss
-        feats[service].update(_magnitude(by_service[service]))
     for service, items in by_service.items():
         before = scores.get(service, 0.0)
         scores[service] = _with_changes(before, items, onsets[service])
         if scores[service] > before:
             kind = "change_with_anomaly" if onsets[service] is not None and before > 0 else "change_alone"
             feats[service][kind] = 1.0
-    _explained_away(feats, callees, onsets)
     before = dict(scores)
     _reward_earliest(scores, onsets)
     for service, score in scores.items():

@@ -147,3 +147,18 @@ def test_a_callee_that_departed_later_explains_nothing_away() -> None:
     evidence = [_anomaly("updater-client", 300.0, 8.0, t0), _anomaly("updater", 300.0, 8.0, t0 + 600.0)]
     feats = {c.service: c.features for c in rank_candidates(evidence, WRAPPED)}
     assert "callee_explains" not in feats["updater-client"]
+
+
+def test_a_wrapper_as_sick_as_the_function_it_invokes_ranks_below_it() -> None:
+    t0 = ALERT.timestamp()
+    evidence = [_anomaly("updater-client", 60.0, 9.0, t0), _anomaly("updater", 45.0, 8.5, t0)]  # 50 vs 45 once clipped
+    ranked = rank_candidates(evidence, WRAPPED)
+    assert [c.service for c in ranked] == ["updater", "updater-client"]
+    assert ranked[1].features["explained_by_callee"] == 1.0
+
+
+def test_a_caller_far_sicker_than_its_callee_is_not_explained_away() -> None:
+    t0 = ALERT.timestamp()
+    evidence = [_anomaly("updater", 400.0, 9.0, t0), _anomaly("table", 5.0, 1.2, t0)]
+    ranked = rank_candidates(evidence, WRAPPED)
+    assert ranked[0].service == "updater" and "explained_by_callee" not in ranked[0].features
