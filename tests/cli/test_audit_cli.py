@@ -72,7 +72,11 @@ def test_a_bundle_replays_to_the_same_verdict_and_a_policy_change_shows(
     # a policy that settles for less (a lower threshold, a model file that confirms whatever the policy lets through)
     lenient = tmp_path / "params.json"
     lenient.write_text(
-        load_params().model_copy(update={"confirm_threshold": 0.0, "confirm_margin": 0.0}).model_dump_json()
+        load_params()
+        .model_copy(
+            update={"confirm_threshold": 0.0, "confirm_margin": 0.0, "ticket_threshold": 0.0, "ticket_margin": 0.0}
+        )
+        .model_dump_json()
     )
     policy = tmp_path / "lenient.yaml"
     policy.write_text(f"confirm_threshold: 0.5\nmodel_params: {lenient}\n")
