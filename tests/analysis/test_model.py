@@ -113,10 +113,10 @@ def test_the_rule_refuses_a_threshold_that_one_group_fails_even_when_the_pool_ho
     assert 0.9 < safe.threshold <= 0.95  # the rule stops above b's cases and confirms a's 40
 
 
-def test_the_cap_follows_the_rule_of_succession_and_never_passes_0_99():
-    assert cap_of([0.9] * 48) == 0.98  # 48 cases in the top bin leave 1/50 for the next being wrong
-    assert cap_of([0.9] * 3) == 0.8
-    assert cap_of([0.95] * 10_000) == MAX_CAP == 0.99
+def test_the_cap_follows_the_rule_of_succession_and_never_passes_the_checklist_s_ceiling():
+    assert cap_of([0.9] * 23) == 0.96  # 23 cases in the top bin leave 1/25 for the next being wrong
+    assert cap_of([0.9] * 3) == 0.8 and cap_of([0.5] * 100) == 0.8  # the top bin only is capped
+    assert cap_of([0.95] * 10_000) == MAX_CAP <= 0.98
 
 
 def test_a_lone_candidate_is_not_extrapolated_to_certainty():

@@ -17,7 +17,7 @@ MARGINS = [0.0, 0.1, 0.2, 0.3]
 CONTENDERS = 5  # the hypotheses the verifier weighs (agents.hypothesis.MAX_HYPOTHESES)
 SHARE_CLIP = 0.02  # shares beyond 0.02..0.98 are not extrapolated: a lone candidate's 1.0 is no evidence
 HIGH = 0.8  # the top reliability bin, whose size bounds the cap
-MAX_CAP = 0.99
+MAX_CAP = 0.98  # the checklist's ceiling too (verifier.CONFIDENCE_CAP): both judges speak one scale, below 0.99
 # signal families the features can tell apart; how many the case's contenders show measures its evidence
 FAMILIES = {
     "metrics": ("sig_cpu", "sig_memory", "sig_latency", "sig_errors"),
@@ -117,9 +117,9 @@ def apply(calibrator: dict[str, float], row: dict[str, float], cap: float) -> fl
 
 def cap_of(confidence: list[float]) -> float:
     """The most the confidence may say: with n out-of-fold cases in the top bin, even all right, the rule of
-    succession leaves 1/(n+2) for the next one being wrong (never above 0.99)."""
+    succession leaves 1/(n+2) for the next one being wrong (between HIGH and MAX_CAP)."""
     high = sum(1 for c in confidence if c >= HIGH)
-    return round(min(MAX_CAP, 1 - 1 / (high + 2)), 4)
+    return round(min(MAX_CAP, max(HIGH, 1 - 1 / (high + 2))), 4)
 
 
 def confirmation_rule(confidence: list[float], gap: list[float], right: list[bool], groups: list[str]) -> Rule:
