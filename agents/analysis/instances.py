@@ -17,10 +17,13 @@ NAMING_LABELS = (("pod", "pod"), ("pod_name", "pod"), ("kubernetes_pod_name", "p
 
 
 def instance_name(series: MetricSeries) -> str:
-    """`checkout-7d9f-x2 (pod)` when a label names the pod, else `checkout-2 (instance)`."""
+    """`checkout-7d9f-x2 (pod)` when a label names the pod, else `checkout-2 (instance)`. A pod label that only
+    repeats the instance (a backfill that copies one into the other) says nothing more: the same metrics read from
+    files or from Prometheus name the same thing alike."""
     for label, what in NAMING_LABELS:
-        if series.labels.get(label):
-            return f"{series.labels[label]} ({what})"
+        value = series.labels.get(label)
+        if value and value != series.instance:
+            return f"{value} ({what})"
     return f"{series.instance} (instance)"
 
 

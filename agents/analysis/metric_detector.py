@@ -79,24 +79,24 @@ def detect_metric_anomalies(t: RuntimeTelemetry) -> list[Finding]:
         peak = int(np.argmax(z))
         onset = float(times[test_mask][int(np.argmax(z >= MIN_SCORE))])
         departed[index] = Finding(
-                kind=EvidenceKind.metric_anomaly,
-                service=series.service,
-                instance=series.instance,
-                signal=series.metric,
-                score=_sustained(z),
-                onset=onset,
-                summary=(
-                    f"{series.metric} of {series.instance} moved to {values[test_mask][peak]:.4g} "
-                    f"(usual {median:.4g}, robust z {z[peak]:.1f})"
-                ),
-                data={
-                    "family": family,
-                    "onset": onset,
-                    "baseline": median,
-                    "peak": float(values[test_mask][peak]),
-                    "caller": series.labels.get("caller", ""),
-                },
-            )
+            kind=EvidenceKind.metric_anomaly,
+            service=series.service,
+            instance=series.instance,
+            signal=series.metric,
+            score=_sustained(z),
+            onset=onset,
+            summary=(
+                f"{series.metric} of {series.instance} moved to {values[test_mask][peak]:.4g} "
+                f"(usual {median:.4g}, robust z {z[peak]:.1f})"
+            ),
+            data={
+                "family": family,
+                "onset": onset,
+                "baseline": median,
+                "peak": float(values[test_mask][peak]),
+                "caller": series.labels.get("caller", ""),
+            },
+        )
     return _name_carriers(t.metrics, departed, judged)
 
 
