@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from api.render_html import render_html
+from graphs.contracts import Report
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "tools" / "worlds" / "scenarios" / "examples"
 WORLD = "checkout-bad-pod"
 POD = "checkout-7d9f-x2 (pod)"
@@ -45,6 +48,7 @@ def test_the_report_names_the_pod_that_went_bad(tmp_path: Path, request_args: li
     assert cause["pinpoint"]["instance"] == POD
     assert f"- Instance: {POD}, alone" in markdown
     assert POD in printed  # the CLI's summary shows it too
+    assert f"on <b>{POD}</b>" in render_html(Report.model_validate(report))  # and the served HTML view
     cited = [e for e in report["evidence"] if e["id"] in cause["evidence_ids"] and e["kind"] == "metric-anomaly"]
     assert cited and all(e["data"]["carrier"] == POD for e in cited if e["service"] == "checkout")
 
