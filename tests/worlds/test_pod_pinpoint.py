@@ -47,6 +47,7 @@ def test_the_report_names_the_pod_that_went_bad(tmp_path: Path, request_args: li
     assert cause["service"] == "checkout"
     assert cause["pinpoint"]["instance"] == POD
     assert f"- Instance: {POD}, alone" in markdown
+    assert f" on {POD} |" in markdown  # the verifier's pinpoint item says where
     assert POD in printed  # the CLI's summary shows it too
     assert f"on <b>{POD}</b>" in render_html(Report.model_validate(report))  # and the served HTML view
     cited = [e for e in report["evidence"] if e["id"] in cause["evidence_ids"] and e["kind"] == "metric-anomaly"]
