@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from agents.analysis.call_reach import reachable
 from agents.analysis.change_rivals import effective_at
+from agents.analysis.payloads import Payload
 from agents.analysis.service_view import CHANGE_LEAD_S, DEPLOY_KINDS, ONSET_TOLERANCE_S, ServiceView
 from agents.analysis.ticket_lines import carriers
 from graphs.contracts import Evidence
@@ -49,7 +50,7 @@ def line_weights(evidence: list[Evidence]) -> dict[str, int]:
     weights: dict[str, int] = defaultdict(int)
     for e in carriers(evidence):
         if e.service:
-            weights[str(e.service)] += int(e.data.get("error_lines") or 0) or 1
+            weights[str(e.service)] += Payload(e).error_lines or 1
     return dict(weights)
 
 
@@ -115,7 +116,7 @@ def change_timing(view: ServiceView, reference: float | None, evidence: list[Evi
     live = [
         at
         for c in view.changes
-        if c.data.get("change_kind", "deploy") in DEPLOY_KINDS | {"commit", "pull_request"}
+        if (Payload(c).change_kind or "deploy") in DEPLOY_KINDS | {"commit", "pull_request"}
         and (at := effective_at(c, evidence)) is not None
         and at != float("inf")
     ]
