@@ -7,6 +7,7 @@ from __future__ import annotations
 from synthetic import T0, change, metric, ticket, topology, trail
 
 from agents.analysis.change_attribution import rank_ticket_candidates
+from agents.analysis.model.features import derived
 from agents.analysis.service_view import ServiceView
 from agents.analysis.ticket_features import TicketCase, change_timing, measure, trouble_below_first
 from agents.analysis.ticket_walk import _graph, _views
@@ -116,3 +117,9 @@ def test_ranked_candidates_carry_measurements_not_role_labels() -> None:
     assert ranked["payments"]["lines_below_share"] == 1.0 and ranked["payments"]["change_lead"] > 0.9
     assert ranked["payments"]["trouble_below_first"] == 0.0
     assert ranked["checkout"]["trouble_below_first"] == 1.0 and ranked["checkout"]["lines_own_share"] == 1.0
+
+
+def test_only_ticket_path_candidates_carry_the_path_mark_the_calibrator_reads() -> None:
+    ticket_path = derived({"explains_other": 0.0, "legacy_share": 0.5})
+    assert ticket_path["role_ticket_path"] == 1.0
+    assert "role_ticket_path" not in derived({"alert_score": 0.9, "legacy_share": 1.0})
