@@ -25,6 +25,7 @@ WHY = {
     "symptom_depends": "a service the ticket reports depends on it",
     "chain_explained_share": "share of the symptom's troubled services that depend on it",
     "trouble_below_first": "a troubled dependency of its own failed no later than it",
+    "failing": "errors, latency or lost availability at its onset, not merely busy",
     "change_lead": "a change of its own went live shortly before the first symptom (1 just before, 0.5 at 30 min)",
     "change_after_symptom": "its changes all went live after the first symptom",
     "explains_other": "a mechanism traced another service's trouble to it (load, credential, library, shared cause)",
