@@ -232,7 +232,8 @@ def _symptom(h: Hypothesis, own: list[Evidence]) -> CheckResult:
 def _pinpoint(h: Hypothesis, by_id: dict[str, Evidence]) -> CheckResult:
     ok = h.pinpoint.kind != "unknown" and bool(h.pinpoint.ref)
     ids = [i for i in h.supporting if i in by_id and by_id[i].data.get("signal") == h.pinpoint.ref]
-    note = f"{h.pinpoint.kind} {h.pinpoint.ref}" if ok else "nothing inside the service is pinned down"
+    where = f" on {h.pinpoint.instance}" if h.pinpoint.instance else ""
+    note = f"{h.pinpoint.kind} {h.pinpoint.ref}{where}" if ok else "nothing inside the service is pinned down"
     return CheckResult(item=CheckItem.pinpoint, passed=ok, note=note, evidence_ids=ids)
 
 
