@@ -30,7 +30,7 @@ WHY = {
     "change_after_symptom": "its changes all went live after the first symptom",
     "explains_other": "a mechanism traced another service's trouble to it (load, credential, library, shared cause)",
     "explained_by_other": "a mechanism traced its trouble to another service",
-    "role_ticket_path": "the ticket path weighed it (the same for every candidate of a case: it moves no ranking)",
+    "ticket_path": "the ticket path weighed it (the same for every candidate of a case: it moves no ranking)",
 }
 
 

@@ -142,8 +142,8 @@ def test_confidence_never_reaches_certainty_and_a_close_rival_blocks_confirmatio
 def test_each_path_has_its_own_rule():
     params = Params(confirm_threshold=0.7, confirm_margin=0.0, ticket_threshold=0.95, ticket_margin=0.0)
     assert confirmed(0.8, 0.5, params, {"sig_latency": 1.0})
-    assert not confirmed(0.8, 0.5, params, {"role_frontier": 1.0})
-    assert confirmed(0.96, 0.5, params, {"role_frontier": 1.0})
+    assert not confirmed(0.8, 0.5, params, {"ticket_path": 1.0})
+    assert confirmed(0.96, 0.5, params, {"ticket_path": 1.0})
 
 
 def test_the_penalty_is_chosen_by_inner_cv_and_only_with_two_groups_to_choose_by():

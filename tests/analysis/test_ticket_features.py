@@ -121,5 +121,5 @@ def test_ranked_candidates_carry_measurements_not_role_labels() -> None:
 
 def test_only_ticket_path_candidates_carry_the_path_mark_the_calibrator_reads() -> None:
     ticket_path = derived({"explains_other": 0.0, "legacy_share": 0.5})
-    assert ticket_path["role_ticket_path"] == 1.0
-    assert "role_ticket_path" not in derived({"alert_score": 0.9, "legacy_share": 1.0})
+    assert ticket_path["ticket_path"] == 1.0
+    assert "ticket_path" not in derived({"alert_score": 0.9, "legacy_share": 1.0})

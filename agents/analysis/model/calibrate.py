@@ -58,7 +58,8 @@ def _logit(p: float) -> float:
 
 
 def is_ticket(features: dict[str, float]) -> bool:
-    return any(k.startswith("role_") for k in features)
+    """Whether the ticket path weighed this candidate (`derived` marks it)."""
+    return features.get("ticket_path", 0.0) > 0.0
 
 
 def families(contenders: list[dict[str, float]]) -> int:
