@@ -9,35 +9,40 @@ from agents.analysis.model.features import CaseGraph, GraphInTime, derived
 from agents.analysis.model.mechanism import Attributed, Mechanism, as_features
 from agents.analysis.model.score import Params, contributions, load_params, shares, utility
 from agents.analysis.models import Candidate
+from agents.analysis.ticket_features import WHY as TICKET_WHY
 from agents.checklist import CaseContext, Checklist
 from graphs.contracts import Attribution, Evidence
 
 POOL = 12  # candidates the model weighs, by the engine's own order (no fitted weight decides who is weighed)
 DROPPED = ("ticket_score",)  # unbounded; legacy_share carries it on a 0..1 scale
 
-WHY = GRAPH_WHY | {
-    "legacy_share": "the engine's composite score, as a share of the case's best",
-    "legacy_top": "the engine's composite ranks it first",
-    "own_strength": "how strongly its own signals departed",
-    "explained_by_callee": "a sicker callee explains its propagating symptoms",
-    "callee_explains": "a callee that departed no later accounts for this share of its own departure's size",
-    "sig_magnitude": "the size of its own metric departure (robust z on a log scale, unclipped)",
-    "sig_relative": "how many times its usual level its metric moved (log scale, 100x = 1)",
-    "change_with_anomaly": "a change precedes its own anomaly",
-    "change_alone": "a change, without an anomaly of its own",
-    "earliest": "the earliest onset among strong contenders",
-    "timed_change": "a change precedes the onset",
-    "prompt_change": "minutes before the onset",
-    "linked_change": "a change's diff names what the errors name",
-    "named_by_callers": "callers' errors name it",
-    "accused_by_ticket": "the ticket's failing lines blame it",
-    "ticket_ids": "the ticket's ids appear in its errors",
-    "expired": "a credential of its own ran out as the trouble began",
-    "leak": "a resource climbs steadily from a deploy on",
-    "untraced": "the ticket's failing requests never reach it",
-    "ended_before": "its trouble was over before the ticket's requests failed",
-    "outlived": "the ticket's requests went on failing long after its trouble ended",
-}
+WHY = (
+    GRAPH_WHY
+    | TICKET_WHY
+    | {
+        "legacy_share": "the engine's composite score, as a share of the case's best",
+        "legacy_top": "the engine's composite ranks it first",
+        "own_strength": "how strongly its own signals departed",
+        "explained_by_callee": "a sicker callee explains its propagating symptoms",
+        "callee_explains": "a callee that departed no later accounts for this share of its own departure's size",
+        "sig_magnitude": "the size of its own metric departure (robust z on a log scale, unclipped)",
+        "sig_relative": "how many times its usual level its metric moved (log scale, 100x = 1)",
+        "change_with_anomaly": "a change precedes its own anomaly",
+        "change_alone": "a change, without an anomaly of its own",
+        "earliest": "the earliest onset among strong contenders",
+        "timed_change": "a change precedes the onset",
+        "prompt_change": "minutes before the onset",
+        "linked_change": "a change's diff names what the errors name",
+        "named_by_callers": "callers' errors name it",
+        "accused_by_ticket": "the ticket's failing lines blame it",
+        "ticket_ids": "the ticket's ids appear in its errors",
+        "expired": "a credential of its own ran out as the trouble began",
+        "leak": "a resource climbs steadily from a deploy on",
+        "untraced": "the ticket's failing requests never reach it",
+        "ended_before": "its trouble was over before the ticket's requests failed",
+        "outlived": "the ticket's requests went on failing long after its trouble ended",
+    }
+)
 
 
 @dataclass

@@ -5,28 +5,28 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from agents.analysis.call_reach import reachable
 from agents.analysis.change_attribution import is_ticket_evidence
 from agents.analysis.change_links import shared_host_edges
+from agents.analysis.change_rivals import blamed_change_late, earlier_change_below, later_change_below
 from agents.analysis.model.mechanism import Attributed
 from agents.analysis.models import Candidate
 from agents.analysis.rivals import (
-    blamed_change_late,
-    blamed_elsewhere,
     callers_in_trouble_earlier,
-    clean_trail_above,
     contested_driven,
-    earlier_change_below,
-    ended_before_ticket_failures,
-    later_change_below,
     louder_caller,
-    outlived_by_ticket,
-    reachable,
     recovered_before_dependants,
-    served_cleanly,
-    untraced_to_ticket,
 )
 from agents.analysis.service_view import DEPLOY_KINDS, DRIVEN_LEAD_S
 from agents.analysis.topology import topology
+from agents.analysis.trail_rivals import (
+    blamed_elsewhere,
+    clean_trail_above,
+    ended_before_ticket_failures,
+    outlived_by_ticket,
+    served_cleanly,
+    untraced_to_ticket,
+)
 from graphs.contracts import (
     CheckItem,
     CheckResult,
@@ -232,7 +232,8 @@ def _symptom(h: Hypothesis, own: list[Evidence]) -> CheckResult:
 def _pinpoint(h: Hypothesis, by_id: dict[str, Evidence]) -> CheckResult:
     ok = h.pinpoint.kind != "unknown" and bool(h.pinpoint.ref)
     ids = [i for i in h.supporting if i in by_id and by_id[i].data.get("signal") == h.pinpoint.ref]
-    note = f"{h.pinpoint.kind} {h.pinpoint.ref}" if ok else "nothing inside the service is pinned down"
+    where = f" on {h.pinpoint.instance}" if h.pinpoint.instance else ""
+    note = f"{h.pinpoint.kind} {h.pinpoint.ref}{where}" if ok else "nothing inside the service is pinned down"
     return CheckResult(item=CheckItem.pinpoint, passed=ok, note=note, evidence_ids=ids)
 
 

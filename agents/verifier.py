@@ -136,9 +136,10 @@ def _modelled(
     rivals = [r.probability or 0.0 for r in ranked if r is not h and r.probability is not None]
     runner_up = max(rivals, default=0.0)
     features = {a.feature: a.value for a in h.attributions}
-    confidence = round(calibrated(h.probability or 0.0, runner_up, features, params), 4)
+    contenders = [{a.feature: a.value for a in r.attributions} for r in ranked if r.probability is not None]
+    confidence = round(calibrated(h.probability or 0.0, runner_up, features, params, contenders), 4)
     gap = (h.probability or 0.0) - runner_up
-    settled = h is ranked[0] and confidence >= threshold and confirmed(confidence, gap, params)
+    settled = h is ranked[0] and confidence >= threshold and confirmed(confidence, gap, params, features)
     gaps = [c.item for c in checks if c.applicable and not c.passed]
     status = VerdictStatus.confirmed if settled else VerdictStatus.declined
     return Verdict(hypothesis_id=h.id, checklist=checks, confidence=confidence, status=status, gaps=gaps)

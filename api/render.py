@@ -29,6 +29,11 @@ def render_markdown(report: Report) -> str:
             rc.statement,
             "",
             f"- Pinpoint: {rc.pinpoint.kind} `{rc.pinpoint.ref}` {rc.pinpoint.detail}".rstrip(),
+            *(
+                [f"- Instance: {rc.pinpoint.instance}, alone: the service's other instances stayed normal"]
+                if rc.pinpoint.instance
+                else []
+            ),
             f"- Evidence: {_cite(rc.evidence_ids)}",
             f"- Owner: {rc.owner or 'unknown'}; blast radius: {', '.join(rc.blast_radius) or 'none known'}",
             "",

@@ -37,7 +37,7 @@ def render_html(report: Report) -> str:
     else:
         parts.append(
             f"<p><b>{escape(rc.service)}</b> — {escape(rc.fault_type.value)}; pinpoint {escape(rc.pinpoint.kind)} "
-            f"<code>{escape(rc.pinpoint.ref)}</code></p><p>{escape(rc.statement)}</p>"
+            f"<code>{escape(rc.pinpoint.ref)}</code>{_on(rc.pinpoint.instance)}</p><p>{escape(rc.statement)}</p>"
             f"<p>Evidence: {_ids(rc.evidence_ids)}</p>"
         )
     if report.verdicts:
@@ -131,3 +131,7 @@ def _chart(evidence: Evidence, changes: list[Evidence]) -> str:
         f"<figcaption>{escape(evidence.summary)} (<a href='#{escape(evidence.id)}'>{escape(evidence.id)}</a>)"
         "</figcaption></figure>"
     )
+
+
+def _on(instance: str) -> str:
+    return f" on <b>{escape(instance)}</b>, alone: the service's other instances stayed normal" if instance else ""

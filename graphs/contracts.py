@@ -210,6 +210,11 @@ class Pinpoint(Contract):
     kind: Literal["change", "code", "config", "feature_flag", "operation", "resource", "unknown"] = "unknown"
     ref: str = Field("", description="Commit sha, deploy id, 'File.java#31', config key, metric name, ...")
     detail: str = ""
+    instance: str = Field(
+        "",
+        description="The one instance or pod that carries the anomaly while the service's others stay normal, "
+        "'checkout-7d9f-x2 (pod)'; empty when the service departs as a whole or runs one instance.",
+    )
 
 
 class Attribution(Contract):

@@ -14,6 +14,10 @@ from agents.analysis.model.score import load_params
 def lenient_params() -> Path:
     path = Path(tempfile.mkdtemp(prefix="lenient-params-")) / "params.json"
     path.write_text(
-        load_params().model_copy(update={"confirm_threshold": 0.0, "confirm_margin": 0.0}).model_dump_json()
+        load_params()
+        .model_copy(
+            update={"confirm_threshold": 0.0, "confirm_margin": 0.0, "ticket_threshold": 0.0, "ticket_margin": 0.0}
+        )
+        .model_dump_json()
     )
     return path

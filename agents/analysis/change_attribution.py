@@ -28,11 +28,6 @@ from agents.analysis.contention import noisy_neighbours, scheduled_jobs
 from agents.analysis.expiry import expired_credentials, rejected_by_callee
 from agents.analysis.libraries import implicated_libraries
 from agents.analysis.models import Candidate
-from agents.analysis.rivals import (
-    ended_before_ticket_failures,
-    outlived_by_ticket,
-    untraced_to_ticket,
-)
 from agents.analysis.service_view import (
     BONUS,
     CHANGE_LEAD_S,
@@ -44,6 +39,7 @@ from agents.analysis.service_view import (
 )
 from agents.analysis.silent import silent_callees
 from agents.analysis.ticket_candidate import _candidate
+from agents.analysis.ticket_features import TicketCase, change_timing, measure, trouble_below_first
 from agents.analysis.ticket_lines import blamed
 from agents.analysis.ticket_walk import (
     _amplifiers,
@@ -58,6 +54,7 @@ from agents.analysis.ticket_walk import (
     _stormed,
     _views,
 )
+from agents.analysis.trail_rivals import ended_before_ticket_failures, outlived_by_ticket, untraced_to_ticket
 from graphs.contracts import DependencyEdge, Evidence, EvidenceKind
 
 
@@ -154,11 +151,13 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
     scores: dict[str, float] = {}
     notes: dict[str, list[str]] = defaultdict(list)
     feats: dict[str, dict[str, float]] = defaultdict(dict)
+    ticket_case = TicketCase(evidence, views, callees, callers, seeds, chain, symptom_start)
+    traced = _traced(roles, drivers, amplifiers)
     for name, role in roles.items():
         view = views[name]
         score = ROLE[role]
         notes[name].append(role)
-        feats[name][f"role_{role}"] = 1.0
+        feats[name] |= _measured(name, ticket_case, drivers, libraries, traced)
         reference = _reference(name, views, drivers, symptom_start)
         # a chain service is explained by trouble below it: only a change whose diff names the errors speaks for it
         bonuses = ("linked_change",) if role in ("chain", "consumer", "rejecting") else tuple(BONUS)
@@ -225,3 +224,35 @@ def rank_ticket_candidates(evidence: list[Evidence], edges: list[DependencyEdge]
     for c in candidates:
         c.features = {"ticket_score": c.score, **feats[c.service]}
     return sorted(candidates, key=lambda c: (-c.score, c.service))
+
+
+EXPLAINING = ("amplifier", "driver", "job", "neighbour", "library", "common")  # it explains another's trouble
+EXPLAINED = ("victim", "busy", "rejecting", "consumer")  # its trouble is traced to another service
+
+
+def _traced(roles: dict[str, str], drivers: dict[str, str], amplifiers: dict[str, str]) -> dict[str, tuple[bool, bool]]:
+    """Per service: (a mechanism traced another service's trouble to it, one traced its own trouble elsewhere)."""
+    explains = {n for n, r in roles.items() if r in EXPLAINING} | set(drivers) | set(amplifiers)
+    return {n: (n in explains, r in EXPLAINED) for n, r in roles.items()}
+
+
+def _measured(
+    name: str,
+    case: TicketCase,
+    drivers: dict[str, str],
+    libraries: dict[str, list[str]],
+    traced: dict[str, tuple[bool, bool]],
+) -> dict[str, float]:
+    """What the candidate explains of the ticket and the symptom, where it sits, and when its change went live."""
+    view = case.views[name]
+    reach = {name, *([drivers[name]] if name in drivers else []), *libraries.get(name, [])}
+    explains, explained = traced.get(name, (False, False))
+    reference = _reference(name, case.views, drivers, case.symptom_start)
+    return {
+        **measure(reach, case),
+        "trouble_below_first": trouble_below_first(name, case),
+        "failing": 1.0 if view.failing else 0.0,
+        **change_timing(view, reference, case.evidence),
+        "explains_other": 1.0 if explains else 0.0,
+        "explained_by_other": 1.0 if explained else 0.0,
+    }

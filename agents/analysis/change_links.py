@@ -6,10 +6,8 @@ import re
 from collections import defaultdict
 from datetime import UTC, datetime
 
+from agents.analysis.change_rivals import effective_at
 from agents.analysis.metric_kinds import is_exhaustible
-from agents.analysis.rivals import (
-    effective_at,
-)
 from agents.analysis.service_view import (
     BONUS,
     CHANGE_LEAD_S,

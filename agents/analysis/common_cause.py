@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agents.analysis.rivals import reachable
+from agents.analysis.call_reach import reachable
 
 if TYPE_CHECKING:
     from agents.analysis.service_view import ServiceView

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.analysis import metric_kinds
+from agents.analysis.instances import lone_carriers
 from agents.analysis.models import Finding, RuntimeTelemetry
 from agents.analysis.stats import robust_scale, run_start
 from graphs.contracts import EvidenceKind, MetricSeries
@@ -77,8 +78,9 @@ def detect_metric_anomalies(t: RuntimeTelemetry) -> list[Finding]:
     alert = (t.alert_at or t.window.end).timestamp()
     end = alert + 30.0
     baseline = {(s.instance, s.metric): s for s in t.baseline_metrics}
-    findings: list[Finding] = []
-    for series in t.metrics:
+    judged: list[int] = []
+    departed: dict[int, Finding] = {}
+    for index, series in enumerate(t.metrics):
         family = metric_family(series)
         if family is None:
             continue
@@ -104,34 +106,47 @@ def detect_metric_anomalies(t: RuntimeTelemetry) -> list[Finding]:
         raw_z = np.nan_to_num((values[test_mask] - median) / scale, nan=0.0)
         z = np.clip(raw_z, -MAX_SCORE, MAX_SCORE)
         points = sustain_points(step)
+        judged.append(index)
         if _sustained(z, points) < MIN_SCORE:
             continue
         peak = int(np.argmax(raw_z))
         onset = float(times[test_mask][int(np.argmax(z >= MIN_SCORE))])
-        findings.append(
-            Finding(
-                kind=EvidenceKind.metric_anomaly,
-                service=series.service,
-                instance=series.instance,
-                signal=series.metric,
-                score=_sustained(z, points),
-                onset=onset,
-                summary=(
-                    f"{series.metric} of {series.instance} moved to {raw[test_mask][peak]:.4g} "
-                    f"(usual {failure_share(family, np.array([median]), full)[0]:.4g}, robust z {raw_z[peak]:.1f})"
-                ),
-                data={
-                    "family": family,
-                    "onset": onset,
-                    "baseline": float(failure_share(family, np.array([median]), full)[0]),
-                    "peak": float(raw[test_mask][peak]),
-                    "z_peak": float(min(_sustained(raw_z, points), RAW_Z_CAP)),
-                    "relative_change": _relative(float(values[test_mask][peak]), median, scale),
-                    "caller": series.labels.get("caller", ""),
-                },
-            )
+        departed[index] = Finding(
+            kind=EvidenceKind.metric_anomaly,
+            service=series.service,
+            instance=series.instance,
+            signal=series.metric,
+            score=_sustained(z, points),
+            onset=onset,
+            summary=(
+                f"{series.metric} of {series.instance} moved to {raw[test_mask][peak]:.4g} "
+                f"(usual {failure_share(family, np.array([median]), full)[0]:.4g}, robust z {raw_z[peak]:.1f})"
+            ),
+            data={
+                "family": family,
+                "onset": onset,
+                "baseline": float(failure_share(family, np.array([median]), full)[0]),
+                "peak": float(raw[test_mask][peak]),
+                "z_peak": float(min(_sustained(raw_z, points), RAW_Z_CAP)),
+                "relative_change": _relative(float(values[test_mask][peak]), median, scale),
+                "caller": series.labels.get("caller", ""),
+            },
         )
-    return findings
+    return _name_carriers(t.metrics, departed, judged)
+
+
+def _name_carriers(series: list[MetricSeries], departed: dict[int, Finding], judged: list[int]) -> list[Finding]:
+    """The departed series' findings, each saying whether its instance carries the departure alone (the service's
+    other replicas of the metric stayed normal) and then naming that instance."""
+    out = []
+    for index, about in lone_carriers(series, departed, judged).items():
+        finding = departed[index]
+        finding.data.update(about)
+        if about["carrier"]:
+            others = int(about["replicas"]) - 1
+            finding.summary += f"; only {about['carrier']} departed, its {others} sibling(s) stayed normal"
+        out.append(finding)
+    return out
 
 
 def sustain_points(step: float) -> int:

@@ -125,9 +125,9 @@ def _climbing(values: np.ndarray) -> bool:
 
 
 def metric_onsets(series: list[MetricSeries]) -> list[dict]:
-    """One row per series that departed: service, instance, metric, onset, z, direction, before, peak value."""
+    """One row per series that departed: its index, service, instance, metric, onset, z, direction, before, peak."""
     rows = []
-    for s in series:
+    for index, s in enumerate(series):
         found = series_departure(s.timestamps, s.values, s.metric)
         if found is not None and is_countdown(s.metric):
             found = countdown_departure(s.timestamps, s.values, found)
@@ -136,6 +136,7 @@ def metric_onsets(series: list[MetricSeries]) -> list[dict]:
         values = np.asarray(s.values, float)
         rows.append(
             {
+                "index": index,
                 "service": s.service,
                 "instance": s.instance,
                 "metric": s.metric,

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from agents.analysis.change_attribution import is_ticket_evidence, rank_ticket_candidates
 from agents.analysis.classify import classify
+from agents.analysis.instances import lone_instance
 from agents.analysis.models import Candidate
 from agents.analysis.signals import SCORE_SCALE, evidence_family, strength
 from graphs.contracts import DependencyEdge, Evidence, EvidenceKind
@@ -218,13 +219,15 @@ def _reward_earliest(scores: dict[str, float], onsets: dict[str, float | None]) 
 
 def _candidate(service: str, score: float, items: list[Evidence], features: dict[str, float]) -> Candidate:
     fault_type, pinpoint, reason = classify(items)
+    pinpoint.instance = lone_instance(items)
     supporting = [i.id for i in sorted(items, key=lambda i: -i.score)]
+    where = f", on {pinpoint.instance}" if pinpoint.instance else ""
     return Candidate(
         service=service,
         score=round(score, 6),
         fault_type=fault_type,
         pinpoint=pinpoint,
-        statement=f"{service} is the likely root cause ({fault_type.value}): {reason}",
+        statement=f"{service} is the likely root cause ({fault_type.value}{where}): {reason}",
         supporting=supporting,
         contradicting=[],
         features=features,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agents.analysis.rivals import CODE_KINDS, effective_at
+from agents.analysis.change_rivals import CODE_KINDS, effective_at
 from graphs.contracts import EvidenceKind
 
 if TYPE_CHECKING:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from agents.analysis.change_links import _clock_of, _leaks, _timed_changes, _trouble_began
 from agents.analysis.contention import client_label
 from agents.analysis.expiry import countdowns
+from agents.analysis.instances import lone_instance
 from agents.analysis.libraries import bump_evidence_ids
 from agents.analysis.metric_kinds import metric_family
 from agents.analysis.models import Candidate
@@ -45,12 +46,14 @@ def _candidate(
     if name in drivers:
         supporting += [a.id for a in views[drivers[name]].anomalies[:4]]
     contradicting = _contradicting(view, role, reference, callees, views)
+    pinpoint = pinpoint.model_copy(update={"instance": lone_instance(view.anomalies)})
+    where = f", on {pinpoint.instance}" if pinpoint.instance else ""
     return Candidate(
         service=name,
         score=round(score, 6),
         fault_type=fault_type,
         pinpoint=pinpoint,
-        statement=f"{name} is the likely root cause ({fault_type.value}, {role}): {cause}",
+        statement=f"{name} is the likely root cause ({fault_type.value}, {role}{where}): {cause}",
         supporting=list(dict.fromkeys(supporting)),
         contradicting=list(dict.fromkeys(contradicting)),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from agents.analysis.payloads import Payload
 from graphs.contracts import Evidence, EvidenceKind
 
 TOLERANCE_S = 120.0  # the accused's trouble may begin this much after its accuser's and still be borne out
@@ -12,18 +13,18 @@ TOLERANCE_S = 120.0  # the accused's trouble may begin this much after its accus
 
 def trail_items(evidence: list[Evidence]) -> list[Evidence]:
     """One item per service that logged the ticket's identifiers."""
-    return [e for e in evidence if e.kind is EvidenceKind.log_pattern and e.data.get("detector") == "identifier"]
+    return [e for e in evidence if e.kind is EvidenceKind.log_pattern and Payload(e).detector == "identifier"]
 
 
 def carriers(evidence: list[Evidence]) -> list[Evidence]:
     """The trail items with errors; when none has any, the whole trail (then the ticket's failures log no error)."""
     items = trail_items(evidence)
-    return [e for e in items if int(e.data.get("error_lines") or 0) > 0] or items
+    return [e for e in items if Payload(e).error_lines > 0] or items
 
 
 def last_failure(evidence: list[Evidence]) -> float | None:
     """The latest line of the ticket's failing requests."""
-    times = [float(e.data["last"]) for e in carriers(evidence) if isinstance(e.data.get("last"), int | float)]
+    times = [p.last for p in map(Payload, carriers(evidence)) if p.last is not None]
     return max(times) if times else None
 
 
@@ -55,9 +56,9 @@ def accusations(evidence: list[Evidence]) -> dict[tuple[str, str], int]:
     names = service_names(evidence)
     counted: dict[tuple[str, str], int] = defaultdict(int)
     for item in trail_items(evidence):
-        if not int(item.data.get("error_lines") or 0):
+        if not Payload(item).error_lines:
             continue
-        for sample in item.data.get("samples") or []:
+        for sample in Payload(item).samples:
             if (accused := first_named(str(sample), names, item.service)) is not None:
                 counted[(accused, str(item.service))] += 1
     return dict(counted)
@@ -82,11 +83,12 @@ def _trouble_onsets(evidence: list[Evidence]) -> tuple[dict[str, float], dict[st
     faulted: dict[str, float] = {}
     moved: dict[str, float] = {}
     for e in evidence:
-        if e.data.get("detector") != "onset" or not e.service or not isinstance(e.data.get("onset"), int | float):
+        p = Payload(e)
+        if p.detector != "onset" or not e.service or p.onset is None:
             continue
-        name, at = str(e.service), float(e.data["onset"])
+        name, at = str(e.service), p.onset
         moved[name] = min(moved.get(name, at), at)
-        if e.data.get("fault"):
-            major = float(e.data["major_onset"]) if isinstance(e.data.get("major_onset"), int | float) else at
+        if p.fault:
+            major = p.major_onset if p.major_onset is not None else at
             faulted[name] = min(faulted.get(name, major), major)
     return faulted, moved

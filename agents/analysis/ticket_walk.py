@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from agents.analysis.call_reach import reachable
 from agents.analysis.change_links import _slug, _timed_changes
-from agents.analysis.rivals import (
-    ORIGIN,
-    reachable,
-)
+from agents.analysis.rivals import ORIGIN
 from agents.analysis.service_view import DEPLOY_KINDS, DRIVEN_LEAD_S, ONSET_TOLERANCE_S, ServiceView, _start
 from agents.analysis.ticket_lines import carriers
 from graphs.contracts import DependencyEdge, Evidence, EvidenceKind

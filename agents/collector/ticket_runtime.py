@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
+from agents.analysis.instances import lone_carriers, merged_carrier
 from agents.analysis.metric_kinds import is_fault, metric_family
 from agents.analysis.onsets import REFERENCE_POINTS, log_onsets, metric_onsets
 from agents.collector.common import Collected, window_args
@@ -71,12 +72,20 @@ async def ticket_runtime_context(
 def _metric_evidence(series: list[MetricSeries], result: ToolResult, window: TimeWindow) -> list[Evidence]:
     """One item per (service, metric): the earliest onset over its instances and the strongest move."""
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in metric_onsets(series):
+    onsets = metric_onsets(series)
+    for row in onsets:
         grouped[(row["service"], row["metric"])].append(row)
+    carried = lone_carriers(series, [row["index"] for row in onsets])
     evidence = []
     for (service, metric), rows in sorted(grouped.items()):
         first = min(rows, key=lambda r: (r["onset"], -r["z"]))
         family = metric_family(metric)
+        about = merged_carrier([carried[r["index"]] for r in rows])
+        where = (
+            f"{about['carrier']} alone (its {int(about['replicas']) - 1} sibling(s) stayed normal)"
+            if about["carrier"]
+            else f"{len(rows)} instance(s)"
+        )
         evidence.append(
             from_result(
                 Capability.provide_runtime_context,
@@ -86,7 +95,7 @@ def _metric_evidence(series: list[MetricSeries], result: ToolResult, window: Tim
                 summary=(
                     f"{metric} of {service} {'rose' if first['direction'] > 0 else 'fell'} from {first['before']:.4g} "
                     f"to {first['peak']:.4g} (robust z {max(r['z'] for r in rows):.1f}) on "
-                    f"{len(rows)} instance(s) from {_clock(first['onset'])}"
+                    f"{where} from {_clock(first['onset'])}"
                 ),
                 service=service,
                 window=window,
@@ -106,6 +115,7 @@ def _metric_evidence(series: list[MetricSeries], result: ToolResult, window: Tim
                     "end": max(r["end"] for r in rows),
                     "ongoing": any(r["ongoing"] for r in rows),
                     "climbing": any(r["climbing"] for r in rows if r["direction"] == first["direction"]),
+                    **about,
                 },
                 score=max(r["z"] for r in rows),
             )

@@ -98,6 +98,8 @@ def summarise(report: Report, out: Path) -> None:
     table.add_row("root cause", f"{rc.service} ({rc.fault_type.value})" if rc else "none found")
     if rc:
         table.add_row("pinpoint", f"{rc.pinpoint.kind} {rc.pinpoint.ref}")
+        if rc.pinpoint.instance:
+            table.add_row("instance", rc.pinpoint.instance)
     table.add_row("confidence", f"{report.confidence:.2f}")
     table.add_row("status", report.status.value)
     by_id = {e.id: e for e in report.evidence}

@@ -1,13 +1,25 @@
-"""Leave-one-group-out CV of the conditional logit, with calibration and the confirmation rule nested inside each
-fold (chosen on the training groups' own out-of-fold predictions), so no figure is in-sample."""
+"""Nested leave-one-group-out CV of the conditional logit: inside each outer fold the L2 penalty is chosen by an inner
+leave-one-group-out CV, and the calibration and confirmation rule come from the training groups' own out-of-fold
+predictions, so no figure is in-sample."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from agents.analysis.model.calibrate import apply, confirmation_rule, ece, fit_calibrator, inputs, reliability
-from agents.analysis.model.fit import L2, Case, fit, utilities
-from agents.analysis.model.score import CONFIDENCE_CAP, shares
+from agents.analysis.model.calibrate import (
+    CONTENDERS,
+    Rule,
+    apply,
+    cap_of,
+    confirmation_rule,
+    ece,
+    fit_calibrator,
+    inputs,
+    is_ticket,
+    reliability,
+)
+from agents.analysis.model.fit import L2, L2_GRID, Case, fit, held_out_nll, utilities
+from agents.analysis.model.score import shares
 
 
 @dataclass
@@ -19,6 +31,7 @@ class Prediction:
     top: float = 0.0  # the winner's share of the case
     runner: float = 0.0
     top_features: dict[str, float] = field(default_factory=dict)
+    contenders: list[dict[str, float]] = field(default_factory=list)  # the verifier's view: the best few, best first
     confidence: float = 0.0
     confirmed: bool = False
 
@@ -28,7 +41,25 @@ class Prediction:
 
     @property
     def calibration_inputs(self) -> dict[str, float]:
-        return inputs(self.top, self.runner, self.top_features)
+        return inputs(self.top, self.runner, self.top_features, self.contenders)
+
+    @property
+    def path(self) -> str:
+        return "ticket" if is_ticket(self.top_features) else "alert"
+
+
+@dataclass
+class Calibration:
+    """What the out-of-fold predictions decide: the calibrator, the cap and one confirmation rule per path."""
+
+    calibrator: dict[str, float]
+    cap: float
+    rules: dict[str, Rule]
+
+    def judge(self, p: Prediction) -> None:
+        p.confidence = apply(self.calibrator, p.calibration_inputs, self.cap)
+        rule = self.rules[p.path]
+        p.confirmed = p.confidence >= rule.threshold and p.top - p.runner >= rule.margin
 
 
 def honest_rank(case: Case, u: list[float]) -> int | None:
@@ -48,40 +79,86 @@ def predict(cases: list[Case], weights: dict[str, float]) -> list[Prediction]:
         if order:
             pred.top, pred.top_features = p[order[0]], case.features[order[0]]
             pred.runner = p[order[1]] if len(order) > 1 else 0.0
+            pred.contenders = [case.features[i] for i in order[:CONTENDERS]]
         out.append(pred)
     return out
 
 
+class Folds:
+    """Weights per (left-out groups, penalty), fitted once: nested CV reuses every inner fit."""
+
+    def __init__(self, cases: list[Case]) -> None:
+        self.cases = cases
+        self.groups = sorted({c.group for c in cases})
+        self._fits: dict[tuple[frozenset[str], float], dict[str, float]] = {}
+
+    def weights(self, left_out: frozenset[str], l2: float) -> dict[str, float]:
+        key = (left_out, l2)
+        if key not in self._fits:
+            self._fits[key] = fit([c for c in self.cases if c.group not in left_out], l2)
+        return self._fits[key]
+
+    def choose_l2(self, left_out: frozenset[str] = frozenset()) -> float:
+        """The penalty from L2_GRID whose inner leave-one-group-out predictions give the truth the highest likelihood
+        (the smaller penalty on a tie); L2 when fewer than two groups remain."""
+        inner = [g for g in self.groups if g not in left_out]
+        if len(inner) < 2:
+            return L2
+        scores = []
+        for l2 in L2_GRID:
+            total = 0.0
+            for g in inner:
+                w = self.weights(left_out | {g}, l2)
+                total += sum(v for c in self.cases if c.group == g and (v := held_out_nll(c, w)) is not None)
+            scores.append((round(total, 6), l2))
+        return min(scores)[1]
+
+    def out_of_fold(self, left_out: frozenset[str], l2: float) -> list[Prediction]:
+        """Each remaining group predicted by weights fitted on the other remaining groups."""
+        out: list[Prediction] = []
+        for g in self.groups:
+            if g not in left_out:
+                out += predict([c for c in self.cases if c.group == g], self.weights(left_out | {g}, l2))
+        return out
+
+
 def out_of_fold(cases: list[Case], l2: float = L2) -> list[Prediction]:
     """Each group predicted by weights fitted on the others."""
-    out: list[Prediction] = []
-    for group in sorted({c.group for c in cases}):
-        weights = fit([c for c in cases if c.group != group], l2)
-        out += predict([c for c in cases if c.group == group], weights)
-    return out
+    return Folds(cases).out_of_fold(frozenset(), l2)
 
 
-def calibration_of(oof: list[Prediction]) -> tuple[dict[str, float], float, float]:
-    """(calibrator, threshold, margin) from out-of-fold predictions."""
+def calibration_of(oof: list[Prediction]) -> Calibration:
+    """Calibrator, cap and per-path rules from out-of-fold predictions."""
     scored = [p for p in oof if p.top > 0]
     calibrator = fit_calibrator([p.calibration_inputs for p in scored], [p.right for p in scored])
-    confidence = [apply(calibrator, p.calibration_inputs, CONFIDENCE_CAP) for p in scored]
-    threshold, margin = confirmation_rule(confidence, [p.top - p.runner for p in scored], [p.right for p in scored])
-    return calibrator, threshold, margin
+    cap = cap_of([apply(calibrator, p.calibration_inputs, 1.0) for p in scored])
+    rules = {}
+    for path in ("alert", "ticket"):
+        mine = [p for p in scored if p.path == path]
+        rules[path] = confirmation_rule(
+            [apply(calibrator, p.calibration_inputs, cap) for p in mine],
+            [p.top - p.runner for p in mine],
+            [p.right for p in mine],
+            [p.case.group for p in mine],
+        )
+    return Calibration(calibrator, cap, rules)
 
 
-def nested_cv(cases: list[Case], l2: float = L2) -> list[Prediction]:
-    """Outer folds leave one group out; calibration and rule come from the inner folds of the training groups."""
+def nested_cv(cases: list[Case], folds: Folds | None = None) -> tuple[list[Prediction], dict[str, float]]:
+    """Outer folds leave one group out; the penalty, calibration and rules come from inner folds of the training
+    groups. Returns the predictions and the penalty each outer fold chose."""
+    folds = folds or Folds(cases)
     out: list[Prediction] = []
-    for group in sorted({c.group for c in cases}):
-        train = [c for c in cases if c.group != group]
-        calibrator, threshold, margin = calibration_of(out_of_fold(train, l2))
-        for p in predict([c for c in cases if c.group == group], fit(train, l2)):
+    chosen: dict[str, float] = {}
+    for group in folds.groups:
+        left_out = frozenset({group})
+        chosen[group] = l2 = folds.choose_l2(left_out)
+        calibration = calibration_of(folds.out_of_fold(left_out, l2))
+        for p in predict([c for c in cases if c.group == group], folds.weights(left_out, l2)):
             if p.top > 0:
-                p.confidence = apply(calibrator, p.calibration_inputs, CONFIDENCE_CAP)
-                p.confirmed = p.confidence >= threshold and p.top - p.runner >= margin
+                calibration.judge(p)
             out.append(p)
-    return out
+    return out, chosen
 
 
 def metrics(preds: list[Prediction]) -> dict[str, float | int]:

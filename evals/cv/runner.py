@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agents.analysis.model.features import derived
-from agents.analysis.model.fit import L2, Case, fit
+from agents.analysis.model.fit import Case, fit
 from agents.analysis.model.score import PARAMS_PATH, Params
-from evals.cv.crossval import calibration_of, nested_cv, out_of_fold, summary
+from evals.cv.crossval import Folds, calibration_of, nested_cv, summary
 from evals.cv.dataset import DATASET_PATH, save_dataset
 from evals.cv.groups import SCENARIO_ROOT, available_groups, collect
 from evals.cv.report import render
@@ -51,12 +51,16 @@ async def run_cv(
 def evaluate(cases: list[Case], out: Path, scenario_groups: set[str], write_params: bool = False) -> dict:
     """The arithmetic part: nested CV figures, and the final parameters fitted on everything."""
     cases = [c.model_copy(update={"features": [derived(r) for r in c.features]}) for c in cases]
-    preds = nested_cv(cases, L2)
+    folds = Folds(cases)
+    preds, penalties = nested_cv(cases, folds)
     result = summary(preds, scenario_groups)
-    params = final_params(cases)
+    params = final_params(cases, folds)
     result["params"] = {
-        "confirm_threshold": params.confirm_threshold,
-        "confirm_margin": params.confirm_margin,
+        "l2": params.l2,
+        "l2_per_fold": penalties,
+        "cap": params.cap,
+        "alert": {"threshold": params.confirm_threshold, "margin": params.confirm_margin},
+        "ticket": {"threshold": params.ticket_threshold, "margin": params.ticket_margin},
         "calibration": params.calibration,
     }
     out.mkdir(parents=True, exist_ok=True)
@@ -79,15 +83,22 @@ def evaluate(cases: list[Case], out: Path, scenario_groups: set[str], write_para
     return result
 
 
-def final_params(cases: list[Case], l2: float = L2) -> Params:
-    """Weights on every case; calibration and the confirmation rule from the out-of-fold predictions."""
-    calibrator, threshold, margin = calibration_of(out_of_fold(cases, l2))
+def final_params(cases: list[Case], folds: Folds | None = None) -> Params:
+    """The penalty by leave-one-group-out CV over every group, weights on every case at it; calibration, cap and
+    the confirmation rules from the out-of-fold predictions."""
+    folds = folds or Folds(cases)
+    l2 = folds.choose_l2()
+    calibration = calibration_of(folds.out_of_fold(frozenset(), l2))
+    alert, ticket = calibration.rules["alert"], calibration.rules["ticket"]
     return Params(
         version=f"clogit-l2-{l2}-n{len(cases)}",
         command=COMMAND,
         l2=l2,
         weights=fit(cases, l2),
-        calibration=calibrator,
-        confirm_threshold=threshold,
-        confirm_margin=margin,
+        calibration=calibration.calibrator,
+        confirm_threshold=alert.threshold,
+        confirm_margin=alert.margin,
+        ticket_threshold=ticket.threshold,
+        ticket_margin=ticket.margin,
+        cap=calibration.cap,
     )

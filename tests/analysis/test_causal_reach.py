@@ -8,7 +8,8 @@ from synthetic import T0, change, log, metric, ticket, topology, trail
 
 from agents.analysis.change_attribution import rank_ticket_candidates
 from agents.analysis.metric_kinds import is_fault, metric_family
-from agents.analysis.rivals import recovered_before_dependants, untraced_to_ticket
+from agents.analysis.rivals import recovered_before_dependants
+from agents.analysis.trail_rivals import untraced_to_ticket
 from agents.verifier import UNSETTLED_CAP, judge
 from graphs.contracts import (
     CheckItem,

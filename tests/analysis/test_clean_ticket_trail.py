@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from synthetic import T0, item, trail
 
-from agents.analysis.rivals import clean_trail_above
+from agents.analysis.trail_rivals import clean_trail_above
 from agents.verifier import UNSETTLED_CAP, judge
 from graphs.contracts import (
     CheckItem,

@@ -7,8 +7,9 @@ from typing import Any
 
 from synthetic import T0, change_at, item
 
+from agents.analysis.change_rivals import later_change_below
 from agents.analysis.metric_kinds import is_fault, metric_family
-from agents.analysis.rivals import callers_in_trouble_earlier, later_change_below
+from agents.analysis.rivals import callers_in_trouble_earlier
 from agents.analysis.service_view import ServiceView
 from agents.analysis.silent import silent_callees
 from agents.analysis.ticket_candidate import lasting_first

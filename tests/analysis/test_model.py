@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from synthetic import T0, change, metric, topology
 
-from agents.analysis.model.calibrate import apply, confirmation_rule, ece, fit_calibrator, inputs
+from agents.analysis.model.calibrate import (
+    MAX_CAP,
+    Rule,
+    apply,
+    cap_of,
+    confirmation_rule,
+    ece,
+    fit_calibrator,
+    inputs,
+)
 from agents.analysis.model.features import CaseGraph, graph_features
-from agents.analysis.model.fit import Case, fit
+from agents.analysis.model.fit import L2, L2_GRID, Case, fit
 from agents.analysis.model.score import Params, calibrated, confirmed, load_params, shares
+from evals.cv.crossval import Folds, nested_cv
 from evals.cv.dataset import load_dataset
 from evals.cv.runner import final_params
 from graphs.contracts import DependencyEdge
@@ -72,34 +82,94 @@ def test_a_case_whose_truth_was_never_proposed_carries_no_weight():
     assert fit([missed]) == {}
 
 
+TWO = [{"sig_latency": 1.0}, {"sig_latency": 0.5}]
+
+
 def test_calibration_and_the_rule_keep_confirmed_verdicts_right():
-    rows = [inputs(0.9, 0.05, {"check_mechanism": 1.0})] * 40 + [inputs(0.6, 0.3, {"check_mechanism": 0.0})] * 40
+    rows = [inputs(0.9, 0.05, {"check_mechanism": 1.0}, TWO)] * 40 + [
+        inputs(0.6, 0.3, {"check_mechanism": 0.0}, TWO)
+    ] * 40
     right = [True] * 39 + [False] + [True] * 20 + [False] * 20
     calibrator = fit_calibrator(rows, right)
     high, low = apply(calibrator, rows[0], 0.98), apply(calibrator, rows[-1], 0.98)
     assert high > low and abs(high - 39 / 40) < 0.1 and abs(low - 0.5) < 0.1
-    threshold, margin = confirmation_rule([high] * 40 + [low] * 40, [0.85] * 40 + [0.3] * 40, right)
-    assert low < threshold <= high and margin <= 0.85
+    rule = confirmation_rule([high] * 40 + [low] * 40, [0.85] * 40 + [0.3] * 40, right, ["a", "b"] * 40)
+    assert low < rule.threshold <= high and rule.margin <= 0.85
     assert ece([high] * 40 + [low] * 40, right) < 0.1
 
 
 def test_no_rule_confirms_when_nothing_reaches_the_precision():
-    assert confirmation_rule([0.9, 0.9], [0.5, 0.5], [True, False]) == (1.0, 1.0)
+    assert confirmation_rule([0.9, 0.9], [0.5, 0.5], [True, False], ["a", "a"]) == Rule()
+
+
+def test_the_rule_refuses_a_threshold_that_one_group_fails_even_when_the_pool_holds():
+    # group a: 40 confident and right; group b: 3 confident, 1 wrong (pooled 42/43 = 97.7 %, b alone 67 %)
+    confidence = [0.95] * 40 + [0.95] * 3 + [0.7] * 20
+    right = [True] * 40 + [True, True, False] + [True] * 20
+    groups = ["a"] * 40 + ["b"] * 3 + ["c"] * 20
+    rule = confirmation_rule(confidence, [0.5] * 63, right, groups)
+    assert rule == Rule()  # every threshold that confirms a's cases also confirms b's wrong one
+    safe = confirmation_rule([0.95] * 40 + [0.9] * 3 + [0.7] * 20, [0.5] * 63, right, groups)
+    assert 0.9 < safe.threshold <= 0.95  # the rule stops above b's cases and confirms a's 40
+
+
+def test_the_cap_follows_the_rule_of_succession_and_never_passes_the_checklist_s_ceiling():
+    assert cap_of([0.9] * 23) == 0.96  # 23 cases in the top bin leave 1/25 for the next being wrong
+    assert cap_of([0.9] * 3) == 0.8 and cap_of([0.5] * 100) == 0.8  # the top bin only is capped
+    assert cap_of([0.95] * 10_000) == MAX_CAP <= 0.98
+
+
+def test_a_lone_candidate_is_not_extrapolated_to_certainty():
+    lone = inputs(1.0, 0.0, {}, [{}])
+    clear = inputs(0.98, 0.01, {}, TWO)
+    assert lone["logit_top"] == clear["logit_top"] and lone["alone"] == 1.0 and clear["alone"] == 0.0
+
+
+def test_the_case_s_signal_families_are_counted_over_its_contenders():
+    rich = inputs(0.7, 0.2, {"sig_log_change": 1.0}, [{"sig_log_change": 1.0}, {"sig_cpu": 0.5, "timed_change": 1.0}])
+    poor = inputs(0.7, 0.2, {"sig_latency": 1.0}, [{"sig_latency": 1.0}, {"sig_latency": 0.4}])
+    assert rich["families"] == 0.75 and poor["families"] == 0.25
 
 
 def test_confidence_never_reaches_certainty_and_a_close_rival_blocks_confirmation():
     params = Params(confirm_threshold=0.7, confirm_margin=0.3, calibration={"logit_top": 5.0})
-    assert calibrated(1.0, 0.0, {}, params) <= 0.98
-    assert calibrated(shares([50.0, 0.0])[0], 0.0, {}, params) <= 0.98
+    assert calibrated(1.0, 0.0, {}, params, [{}]) <= 0.98
+    assert calibrated(shares([50.0, 0.0])[0], 0.0, {}, params, TWO) <= 0.98
     assert confirmed(0.9, 0.5, params) and not confirmed(0.9, 0.1, params) and not confirmed(0.6, 0.9, params)
+    assert calibrated(1.0, 0.0, {}, params.model_copy(update={"cap": 1.0}), [{}]) <= MAX_CAP
+
+
+def test_each_path_has_its_own_rule():
+    params = Params(confirm_threshold=0.7, confirm_margin=0.0, ticket_threshold=0.95, ticket_margin=0.0)
+    assert confirmed(0.8, 0.5, params, {"sig_latency": 1.0})
+    assert not confirmed(0.8, 0.5, params, {"ticket_path": 1.0})
+    assert confirmed(0.96, 0.5, params, {"ticket_path": 1.0})
+
+
+def test_the_penalty_is_chosen_by_inner_cv_and_only_with_two_groups_to_choose_by():
+    cases = _cases(10, "a") + _cases(10, "b") + _cases(10, "c")
+    folds = Folds(cases)
+    assert folds.choose_l2() in L2_GRID and folds.choose_l2() == Folds(cases).choose_l2()
+    assert folds.choose_l2(frozenset({"a", "b"})) == L2
+    assert folds.choose_l2() == min(L2_GRID)  # a feature that always marks the truth: the least shrinkage fits best
+
+
+def test_nested_cv_confirms_what_every_group_agrees_on_and_still_below_certainty():
+    cases = _cases(8, "a") + _cases(8, "b") + _cases(8, "c")
+    preds, penalties = nested_cv(cases)
+    assert set(penalties) == {"a", "b", "c"} and all(v in L2_GRID for v in penalties.values())
+    assert all(p.right and p.confirmed for p in preds)
+    assert all(0.9 < p.confidence <= 1 - 1 / (16 + 2) for p in preds)  # 16 out-of-fold cases: the cap's bound
 
 
 def test_refitting_the_checked_in_data_reproduces_the_checked_in_params():
     params = load_params()
     cases = load_dataset()
     assert len({c.group for c in cases}) >= 2 and params.command
-    fresh = final_params(cases, params.l2)
+    fresh = final_params(cases)
+    assert fresh.l2 == params.l2 and fresh.cap == params.cap
     assert set(fresh.weights) == set(params.weights)
     assert all(abs(fresh.weights[k] - v) < 1e-3 for k, v in params.weights.items())
     assert all(abs(fresh.calibration[k] - v) < 1e-3 for k, v in params.calibration.items())
     assert (fresh.confirm_threshold, fresh.confirm_margin) == (params.confirm_threshold, params.confirm_margin)
+    assert (fresh.ticket_threshold, fresh.ticket_margin) == (params.ticket_threshold, params.ticket_margin)

@@ -7,15 +7,9 @@ from typing import Any
 
 from synthetic import T0, change_at, item
 
-from agents.analysis.rivals import (
-    blamed_change_late,
-    callers_in_trouble_earlier,
-    contested_driven,
-    earlier_change_below,
-    effective_at,
-    ended_before_ticket_failures,
-    words,
-)
+from agents.analysis.change_rivals import blamed_change_late, earlier_change_below, effective_at
+from agents.analysis.rivals import callers_in_trouble_earlier, contested_driven
+from agents.analysis.trail_rivals import ended_before_ticket_failures, words
 from agents.verifier import UNSETTLED_CAP, judge
 from graphs.contracts import (
     CheckItem,

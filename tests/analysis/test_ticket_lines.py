@@ -7,8 +7,8 @@ from __future__ import annotations
 from synthetic import T0, change_at, item, log, metric, ticket, topology, trail
 
 from agents.analysis.change_attribution import rank_ticket_candidates
-from agents.analysis.rivals import outlived_by_ticket
 from agents.analysis.ticket_lines import accusations, first_named, last_failure
+from agents.analysis.trail_rivals import outlived_by_ticket
 from agents.verifier import judge
 from graphs.contracts import CheckItem, DependencyEdge, Evidence, EvidenceKind, FaultType, Hypothesis, Pinpoint
 

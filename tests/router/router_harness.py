@@ -35,7 +35,9 @@ def strict_params() -> Path:
     """The fitted model with a confirmation threshold it never reaches here, so the engine's verdict is declined
     and the router's escalation is what these tests exercise (a model tier's hypotheses go through the checklist)."""
     path = Path(tempfile.mkdtemp(prefix="strict-params-")) / "params.json"
-    path.write_text(load_params().model_copy(update={"confirm_threshold": 0.985}).model_dump_json())
+    path.write_text(
+        load_params().model_copy(update={"confirm_threshold": 0.985, "ticket_threshold": 0.985}).model_dump_json()
+    )
     return path
 
 

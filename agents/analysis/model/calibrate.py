@@ -1,17 +1,30 @@
-"""Calibration of the winner's share (logistic, on out-of-fold predictions, with the verifier's checks) and the
-confirmation rule chosen on them: the threshold (and share margin over the runner-up) that confirms the most cases
-while the confirmed are right at least 95 % of times."""
+"""Calibration of the winner's share (logistic, on out-of-fold predictions, with the verifier's checks and how much
+evidence the case has) and the confirmation rule chosen on them: per path (alert, ticket), the threshold and share
+margin that confirm the most cases while the confirmed are right at least 95 % of times in EVERY training group."""
 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 
 import numpy as np
+from pydantic import BaseModel
 from scipy.optimize import minimize
 
 TARGET_PRECISION = 0.95
 THRESHOLDS = [round(0.5 + 0.01 * i, 2) for i in range(49)]  # 0.50 .. 0.98
-MARGINS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+MARGINS = [0.0, 0.1, 0.2, 0.3]
+CONTENDERS = 5  # the hypotheses the verifier weighs (agents.hypothesis.MAX_HYPOTHESES)
+SHARE_CLIP = 0.02  # shares beyond 0.02..0.98 are not extrapolated: a lone candidate's 1.0 is no evidence
+HIGH = 0.8  # the top reliability bin, whose size bounds the cap
+MAX_CAP = 0.98  # the checklist's ceiling too (verifier.CONFIDENCE_CAP): both judges speak one scale, below 0.99
+# signal families the features can tell apart; how many the case's contenders show measures its evidence
+FAMILIES = {
+    "metrics": ("sig_cpu", "sig_memory", "sig_latency", "sig_errors"),
+    "caller_latency": ("sig_client_latency",),
+    "logs": ("sig_log_error", "sig_log_change"),
+    "changes": ("change_before_onset", "timed_change", "change_with_anomaly", "change_alone", "prompt_change"),
+}
 
 
 INPUTS = (
@@ -24,8 +37,19 @@ INPUTS = (
     "ticket",
     "ticket_x_mechanism",
     "ticket_x_timing",
+    "alone",
+    "log_contenders",
+    "families",
+    "own_strength",
 )
 RIDGE = 1.0
+
+
+class Rule(BaseModel):
+    """Confirm when the calibrated probability reaches `threshold` and the share leads the runner-up by `margin`."""
+
+    threshold: float = 1.0
+    margin: float = 1.0
 
 
 def _logit(p: float) -> float:
@@ -33,13 +57,26 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def inputs(top: float, runner_up: float, features: dict[str, float]) -> dict[str, float]:
-    """What the calibrator reads: the winner's and runner-up's shares and the verifier's checks of the winner."""
-    ticket = 1.0 if any(k.startswith("role_") for k in features) else 0.0
+def is_ticket(features: dict[str, float]) -> bool:
+    """Whether the ticket path weighed this candidate (`derived` marks it)."""
+    return features.get("ticket_path", 0.0) > 0.0
+
+
+def families(contenders: list[dict[str, float]]) -> int:
+    """How many signal families any of the case's contenders shows (0..4)."""
+    return sum(1 for names in FAMILIES.values() if any(f.get(n, 0.0) > 0 for f in contenders for n in names))
+
+
+def inputs(top: float, runner_up: float, features: dict[str, float], contenders: list[dict[str, float]]) -> dict:
+    """What the calibrator reads: the winner's and runner-up's shares, the verifier's checks of the winner, how many
+    contenders the case has, how many signal families they show and how strongly the winner itself departed."""
+    ticket = 1.0 if is_ticket(features) else 0.0
     mechanism, timing = features.get("check_mechanism", 0.5), features.get("check_timing", 0.5)
+    count = max(1, min(CONTENDERS, len(contenders)))
+    clip = lambda p: min(max(p, SHARE_CLIP), 1 - SHARE_CLIP)  # noqa: E731
     return {
-        "logit_top": _logit(top),
-        "logit_runner_up": _logit(runner_up),
+        "logit_top": _logit(clip(top)),
+        "logit_runner_up": _logit(clip(runner_up)),
         "legacy_top": features.get("legacy_top", 0.0),
         "check_mechanism": mechanism,
         "check_timing": timing,
@@ -47,6 +84,10 @@ def inputs(top: float, runner_up: float, features: dict[str, float]) -> dict[str
         "ticket": ticket,
         "ticket_x_mechanism": ticket * mechanism,
         "ticket_x_timing": ticket * timing,
+        "alone": 1.0 if count == 1 else 0.0,
+        "log_contenders": math.log(count) / math.log(CONTENDERS),
+        "families": families(contenders[:CONTENDERS]) / len(FAMILIES),
+        "own_strength": (1 - ticket) * features.get("own_strength", 0.0),
     }
 
 
@@ -75,16 +116,30 @@ def apply(calibrator: dict[str, float], row: dict[str, float], cap: float) -> fl
     return min(cap, 1 / (1 + math.exp(-z)))
 
 
-def confirmation_rule(confidence: list[float], gap: list[float], right: list[bool]) -> tuple[float, float]:
-    """(threshold, margin) confirming the most cases at >= 95 % precision; (1.0, 1.0) confirms none. The margin is
-    on the winner's share minus the runner-up's: a rival that explains nearly as much blocks a verdict."""
-    best: tuple[int, float, float] = (0, 1.0, 1.0)
+def cap_of(confidence: list[float]) -> float:
+    """The most the confidence may say: with n out-of-fold cases in the top bin, even all right, the rule of
+    succession leaves 1/(n+2) for the next one being wrong (between HIGH and MAX_CAP)."""
+    high = sum(1 for c in confidence if c >= HIGH)
+    return round(min(MAX_CAP, max(HIGH, 1 - 1 / (high + 2))), 4)
+
+
+def confirmation_rule(confidence: list[float], gap: list[float], right: list[bool], groups: list[str]) -> Rule:
+    """The (threshold, margin) confirming the most cases while the confirmed are >= 95 % right pooled AND in every
+    group that has a confirmed case (a rule that holds on average but fails one system will fail the next);
+    Rule() confirms none. The margin is on the winner's share minus the runner-up's: a close rival blocks a verdict."""
+    best, rule = 0, Rule()
     for margin in MARGINS:
         for threshold in THRESHOLDS:
-            chosen = [r for c, g, r in zip(confidence, gap, right, strict=True) if c >= threshold and g >= margin]
-            if chosen and sum(chosen) / len(chosen) >= TARGET_PRECISION and len(chosen) > best[0]:
-                best = (len(chosen), threshold, margin)
-    return best[1], best[2]
+            per: dict[str, list[bool]] = defaultdict(list)
+            for c, g, r, group in zip(confidence, gap, right, groups, strict=True):
+                if c >= threshold and g >= margin:
+                    per[group].append(r)
+            chosen = [r for rows in per.values() for r in rows]
+            if len(chosen) <= best or sum(chosen) < TARGET_PRECISION * len(chosen):
+                continue
+            if all(sum(rows) >= TARGET_PRECISION * len(rows) for rows in per.values()):
+                best, rule = len(chosen), Rule(threshold=threshold, margin=margin)
+    return rule
 
 
 def ece(confidence: list[float], right: list[bool], bins: int = 10) -> float:

@@ -123,4 +123,6 @@ def derived(features: dict[str, float]) -> dict[str, float]:
     """Features computed from the others (so a cached case gains them without a re-run)."""
     out = dict(features)
     out["legacy_top"] = 1.0 if features.get("legacy_share", 0.0) >= 0.999 else 0.0
+    if "explains_other" in features:  # only the ticket path measures it; the calibrator reads the path from this
+        out["ticket_path"] = 1.0  # constant within a case, so it moves no ranking
     return out

@@ -1,7 +1,8 @@
 """The fitting procedure: a conditional logit (softmax over each case's candidates) with an L2 penalty.
 
 Each case contributes -log P(truth), P the softmax of w.x over its candidates; cases whose truth the engine never
-proposed carry no gradient (they count as misses when scored). Deterministic: L-BFGS-B from zero weights.
+proposed carry no gradient (they count as misses when scored). Deterministic: L-BFGS-B from zero weights. The
+penalty is chosen from L2_GRID by leave-one-group-out CV on the training groups (`evals.cv.crossval.Folds`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import numpy as np
 from pydantic import BaseModel
 from scipy.optimize import minimize
 
-L2 = 1.0
+L2 = 1.0  # only when fewer than two training groups leave nothing to choose the penalty by
+L2_GRID = (0.3, 1.0, 3.0, 10.0)
 
 
 class Case(BaseModel):
@@ -79,3 +81,13 @@ def fit(cases: list[Case], l2: float = L2) -> dict[str, float]:
 
 def utilities(case: Case, weights: dict[str, float]) -> list[float]:
     return [sum(weights.get(k, 0.0) * v for k, v in row.items()) for row in case.features]
+
+
+def held_out_nll(case: Case, weights: dict[str, float]) -> float | None:
+    """-log P(truth) of a case under weights that never saw it; None when its truth was never proposed."""
+    truth = case.truth_index
+    if truth is None:
+        return None
+    u = np.array(utilities(case, weights))
+    top = float(u.max())
+    return float(np.log(np.exp(u - top).sum()) + top - u[truth])

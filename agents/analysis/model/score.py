@@ -10,14 +10,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from agents.analysis.model.calibrate import apply, inputs
+from agents.analysis.model.calibrate import MAX_CAP, apply, inputs, is_ticket
 
 PARAMS_PATH = Path(__file__).with_name("params.json")
-CONFIDENCE_CAP = 0.98  # a probability from a few hundred cases never earns certainty
+CONFIDENCE_CAP = 0.98  # until a fit sets it (calibrate.cap_of): a few hundred cases never earn certainty
 
 
 class Params(BaseModel):
-    """The fitted model: weights per feature, its calibration and the confirmation rule chosen on CV."""
+    """The fitted model: weights per feature, its calibration and the confirmation rule per path chosen on CV
+    (`confirm_*` on the alert path, `ticket_*` on the ticket path)."""
 
     version: str = "unfitted"
     command: str = ""
@@ -26,6 +27,8 @@ class Params(BaseModel):
     calibration: dict[str, float] = Field(default_factory=lambda: {"logit_top": 1.0})
     confirm_threshold: float = 0.9
     confirm_margin: float = 0.3
+    ticket_threshold: float = 0.9
+    ticket_margin: float = 0.3
     cap: float = CONFIDENCE_CAP
 
 
@@ -54,11 +57,16 @@ def shares(utilities: list[float]) -> list[float]:
     return [e / total for e in exp]
 
 
-def calibrated(share: float, runner_up: float, features: dict[str, float], params: Params) -> float:
-    """The probability that the winner is the cause, capped below certainty."""
-    return apply(params.calibration, inputs(share, runner_up, features), params.cap)
+def calibrated(
+    share: float, runner_up: float, features: dict[str, float], params: Params, contenders: list[dict[str, float]]
+) -> float:
+    """The probability that the winner is the cause, capped below certainty; `contenders` are the features of the
+    case's weighed hypotheses, best first (the winner's among them)."""
+    return apply(params.calibration, inputs(share, runner_up, features, contenders), min(params.cap, MAX_CAP))
 
 
-def confirmed(confidence: float, gap: float, params: Params) -> bool:
-    """Confirmed when the calibrated probability clears the CV threshold and no rival's share comes close."""
+def confirmed(confidence: float, gap: float, params: Params, features: dict[str, float] | None = None) -> bool:
+    """Confirmed when the calibrated probability clears its path's CV threshold and no rival's share comes close."""
+    if features is not None and is_ticket(features):
+        return confidence >= params.ticket_threshold and gap >= params.ticket_margin
     return confidence >= params.confirm_threshold and gap >= params.confirm_margin

@@ -147,6 +147,7 @@ class ScenarioWorld:
             "scenario": self.scenario.name,
             "domain": self.scenario.spec.domain,
             "window": {"start": self.window.start.isoformat(), "end": self.window.end.isoformat()},
+            "days": sorted({self.window.start.date().isoformat(), self.window.end.date().isoformat()}),
             "ticket": self.ticket_key,
             "services": len(self._services),
             "series": len(self._series),
