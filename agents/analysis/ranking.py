@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 from agents.analysis.change_attribution import is_ticket_evidence, rank_ticket_candidates
@@ -43,6 +44,11 @@ DOWNSTREAM_DISCOUNT = 0.5  # a symptom that a sicker callee explains counts half
 CHANGE_WITH_ANOMALY = 0.95
 CHANGE_ALONE = 0.3
 EARLIEST_BONUS = 0.03
+# the unclipped size of a metric departure: z up to this cap, and how many times its usual level (log scale, 100x = 1)
+Z_CAP = 1000.0
+RELATIVE_DECADES = 2.0
+SIMULTANEOUS_S = 90.0  # onsets this close are one moment (sampling, alert delay)
+EXPLAINS_AWAY = 0.8  # a callee that departed no later, at least this share of the size, explains a caller's symptoms
 # the signal families the model weighs separately (the strongest of each group, 0..1)
 FEATURE_GROUP = {
     "cpu": "sig_cpu",
@@ -79,13 +85,18 @@ def rank_candidates(evidence: list[Evidence], edges: list[DependencyEdge]) -> li
     onsets = {service: _onset(items) for service, items in by_service.items()}
     scores: dict[str, float] = {}
     feats: dict[str, dict[str, float]] = defaultdict(dict)
+    for service in family_strength:
+        feats[service].update(_magnitude(by_service[service]))
+    _explained_away(feats, callees, onsets)
     for service, families in family_strength.items():
         sickest_callee = max((_own_strength(family_strength.get(c, {})) for c in callees[service]), default=0.0)
+        # strengths saturate, so a callee as sick as a wrapper can read a hair weaker: compare the unclipped sizes too
+        sized_alike = feats[service].get("callee_explains", 0.0) >= EXPLAINS_AWAY
         miss = own_miss = 1.0
         for family, value in families.items():
             weight = FAMILY_WEIGHT.get(family, 0.0)
             own_miss *= 1.0 - weight * value
-            if family in PROPAGATING and sickest_callee >= value * weight:
+            if family in PROPAGATING and (sickest_callee >= value * weight or sized_alike):
                 weight *= DOWNSTREAM_DISCOUNT
                 feats[service]["explained_by_callee"] = 1.0
             miss *= 1.0 - weight * value
@@ -135,6 +146,42 @@ def _family_strengths(items: list[Evidence]) -> dict[str, float]:
         family = evidence_family(item)
         if family and family != "entry" and item.kind != EvidenceKind.change:
             out[family] = max(out.get(family, 0.0), strength(item))
+    return out
+
+
+def _explained_away(
+    feats: dict[str, dict[str, float]], callees: dict[str, set[str]], onsets: dict[str, float | None]
+) -> None:
+    """`callee_explains`: how much of its own departure a callee that departed no later accounts for (the callee's
+    size over its own, 0..1). A wrapper (a client node, a gateway stage, a function's invoker) departs as much as the
+    resource it calls and is explained by it; a cause's callees stay quiet or move far less."""
+    for service, own in feats.items():
+        size, at = own.get("sig_magnitude", 0.0), onsets.get(service)
+        if size <= 0 or at is None:
+            continue
+        shares = [
+            min(1.0, feats[c].get("sig_magnitude", 0.0) / size)
+            for c in callees.get(service, ())
+            if c in feats and (onsets.get(c) or float("inf")) <= at + SIMULTANEOUS_S
+        ]
+        if shares:
+            own["callee_explains"] = round(max(shares), 6)
+
+
+def _magnitude(items: list[Evidence]) -> dict[str, float]:
+    """How large the service's own metric departure is, beyond where the clipped score saturates: the robust z on a
+    log scale (`sig_magnitude`) and the factor over its usual level (`sig_relative`), both 0..1."""
+    z = rel = 0.0
+    for item in items:
+        if item.kind != EvidenceKind.metric_anomaly or evidence_family(item) in (None, "entry", "client_latency"):
+            continue
+        z = max(z, float(item.data.get("z_peak", item.score)))
+        rel = max(rel, float(item.data.get("relative_change", 1.0)))
+    out: dict[str, float] = {}
+    if z > 0:
+        out["sig_magnitude"] = round(math.log1p(min(z, Z_CAP)) / math.log1p(Z_CAP), 6)
+    if rel > 1.0:
+        out["sig_relative"] = round(min(1.0, math.log10(rel) / RELATIVE_DECADES), 6)
     return out
 
 

@@ -50,13 +50,14 @@ WHY = {
     "explains_in_window_share": "share of the departed services that depend on it and followed within 5 min",
     "earlier_share": "share of the departed services that departed before it",
     "callee_earlier": "something it depends on departed before it",
+    "callee_departed_with": "something it calls directly departed no later than it (and can explain it away)",
     "unreached_earlier_share": "share of departed services, not depending on it, that departed before it",
     "is_first": "its trouble began first",
     "change_before_onset": "a change, flag or config of its own went live before its trouble",
     "change_only_after": "its changes went live only after its trouble began",
 }
 EXPLAINS = ("explains_share", "explains_in_window_share")
-CONTRADICTS = ("earlier_share", "unreached_earlier_share", "callee_earlier")
+CONTRADICTS = ("earlier_share", "unreached_earlier_share", "callee_earlier", "callee_departed_with")
 
 
 class GraphInTime:
@@ -96,12 +97,17 @@ def _measure(service: str, case: CaseGraph) -> tuple[dict[str, float], list[str]
         follows = [s for s, t in others.items() if s in upstream and onset - TOLERANCE_S <= t]
         in_window = [s for s in follows if others[s] <= onset + PROPAGATION_S]
         earlier = [s for s, t in others.items() if t < onset - TOLERANCE_S]
+        # explaining away: a wrapper (a client node, a gateway stage) departs with the resource it calls, and a
+        # caller with its callee; what it calls directly and departed no later explains it
+        with_it = sorted(s for s in topo.callees.get(service, ()) if s in others and others[s] <= onset + TOLERANCE_S)
         out["explains_share"] = len(follows) / len(others)
         out["explains_in_window_share"] = len(in_window) / len(others)
         out["earlier_share"] = len(earlier) / len(others)
         out["callee_earlier"] = 1.0 if any(s in downstream for s in earlier) else 0.0
+        out["callee_departed_with"] = 1.0 if with_it else 0.0
         out["unreached_earlier_share"] = len([s for s in earlier if s not in upstream]) / len(others)
         out["is_first"] = 0.0 if earlier else 1.0
+        earlier += [s for s in with_it if s not in earlier]
     elif onset is not None:
         out["is_first"] = 1.0
     reference = onset if onset is not None else min(onsets.values(), default=None)
