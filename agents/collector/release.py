@@ -10,6 +10,7 @@ from agents.collector.common import Collected, window_args
 from agents.evidence import from_result
 from agents.services import NodeServices
 from graphs.contracts import Capability, CapabilityTask, Change, EvidenceKind, InvestigationRequest, TimeWindow
+from tools.gateway.models import ToolResult, ToolStatus
 
 SOURCES = (
     ("version-control", "list_deployments", "deployments"),
@@ -20,25 +21,64 @@ SOURCES = (
 DIFF_LIMIT = 4000
 MAX_SHIPPED = 30  # older commits a window's deploys ship, fetched to see which dependencies they move
 MAX_LIBRARIES = 5
+MAX_SERVICES_ASKED = 25  # per-service questions when a provider cannot answer for the whole window
 LIBRARY_LOOKBACK = timedelta(days=30)  # a library's release may come weeks before its consumers ship it
 
 
 async def release_context(task: CapabilityTask, request: InvestigationRequest, services: NodeServices) -> Collected:
     out = Collected(task.capability)
     services_in_scope = task.scope.services or [None]
-    calls = [
-        (iface, op, what, services.gateway.call(iface, op, window_args(task.scope.window, service=svc)))
-        for iface, op, what in SOURCES
-        for svc in services_in_scope
-    ]
-    results = await asyncio.gather(*(c[3] for c in calls))
-    for (_, _, what, _), result in zip(calls, results, strict=True):
+    calls = [(iface, op, what, svc) for iface, op, what in SOURCES for svc in services_in_scope]
+    results = await asyncio.gather(
+        *(services.gateway.call(iface, op, window_args(task.scope.window, service=svc)) for iface, op, _, svc in calls)
+    )
+    answered = list(zip(calls, results, strict=True))
+    if not task.scope.services:
+        answered = await _asked_per_service(answered, task, services)
+    for (_, _, what, _), result in answered:
         data = out.payload(result, what, task.scope.window)
         for raw in (data or {}).get("changes", []):
             change = Change.model_validate(raw)
             out.evidence.append(change_evidence(task.capability, result, change))
     await _shipped_libraries(out, task, services)
     return out
+
+
+Answered = list[tuple[tuple[str, str, str, str | None], ToolResult]]
+
+
+async def _asked_per_service(answered: Answered, task: CapabilityTask, services: NodeServices) -> Answered:
+    """Ask again per known service where a provider refused a window-wide question (a version-control server that
+    lists one repository at a time cannot answer 'every deploy in the window')."""
+    failed = [i for i, ((iface, *_), result) in enumerate(answered) if iface == "version-control" and _refused(result)]
+    if not failed:
+        return answered
+    known = await services.gateway.call("log-system", "list_services", {})
+    names = [str(n) for n in ((known.data or {}).get("services") or [])][:MAX_SERVICES_ASKED] if known.ok else []
+    if not names:
+        return answered
+    window = task.scope.window
+    retries = [(i, name) for i in failed for name in names]
+    results = await asyncio.gather(
+        *(
+            services.gateway.call(answered[i][0][0], answered[i][0][1], window_args(window, service=name))
+            for i, name in retries
+        )
+    )
+    kept: Answered = []
+    for index, item in enumerate(answered):
+        got = [
+            ((*item[0][:3], name), result)
+            for (i, name), result in zip(retries, results, strict=True)
+            if i == index and result.status is ToolStatus.ok
+        ]
+        kept.extend(got or [item])  # nothing answered per service either: the first failure is the absence recorded
+    return kept
+
+
+def _refused(result: ToolResult) -> bool:
+    """The provider failed, or its vendor tool could not express the question, rather than found nothing."""
+    return result.status in (ToolStatus.error, ToolStatus.refused) or result.error_kind == "inexpressible"
 
 
 async def _shipped_libraries(out: Collected, task: CapabilityTask, services: NodeServices) -> None:

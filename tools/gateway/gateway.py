@@ -41,6 +41,10 @@ class _Failure(Exception):
 class _NoData(Exception):
     """The provider cannot answer this operation (no such tool, or the vendor cannot express the call)."""
 
+    def __init__(self, message: str, kind: str = "unsupported") -> None:
+        super().__init__(message)
+        self.kind = kind
+
 
 def internal_provider(settings: Settings) -> ProviderSpec:
     """Our internal MCP server for the configured world, spawned over stdio."""
@@ -205,7 +209,7 @@ class Gateway:
                 await self.breakers.record(provider_name, route.breaker, True)
                 return self._result(
                     interface, op, provider, ToolStatus.no_data, started, attempts, args, call_id,
-                    error=str(exc), error_kind="unsupported",
+                    error=str(exc), error_kind=exc.kind,
                 )  # fmt: skip
             else:
                 await self.breakers.record(provider_name, route.breaker, True)
@@ -249,7 +253,7 @@ class Gateway:
         try:
             call_args = adapter.arguments(op.name, query) if adapter else args
         except Unsupported as exc:
-            raise _NoData(f"{provider.name}: {exc}") from None
+            raise _NoData(f"{provider.name}: {exc}", kind="inexpressible") from None
         result = await conn.call_tool(tool, call_args)
         text = result_text(result)
         if result.isError:

@@ -36,7 +36,9 @@ class ToolResult(BaseModel):
     seconds: float = 0.0
     lineage: Lineage | None = None
     error_kind: str | None = Field(
-        None, description="timeout | unavailable | tool_error | malformed | breaker_open | unsupported | policy"
+        None,
+        description="timeout | unavailable | tool_error | malformed | breaker_open | unsupported | inexpressible "
+        "| policy",
     )
     fallback_from: str | None = Field(None, description="The provider that failed before the fallback served.")
     fallback_error: str | None = Field(None, description="Why that provider failed.")
