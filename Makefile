@@ -13,7 +13,8 @@ PETSHOP_DIR ?= $(abspath ../shared/datasets/petshop/dataset)
 
 # What pip cannot bring, installed by scripts/ensure-debian-packages.sh (apt-get as root, else one line and exit 2).
 # The tests run throwaway PostgreSQL clusters (initdb, the postgres user) and Prometheus (prometheus, promtool).
-# The manifests gate and its tests render kustomize with kubectl (any kubectl on PATH, else Debian's 1.20 client).
+# The manifests gate and its tests render kustomize with kubectl (any kubectl on PATH, else Debian's 1.20 client)
+# and the Helm chart with helm-python-sdk in .venv-gates (scripts/gates-requirements.txt): no helm binary.
 # Every venv is made by scripts/make-venv.sh, which brings Debian's python3.X-venv the same way when it is missing.
 TEST_DEBIAN_PACKAGES := postgresql prometheus kubernetes-client
 

@@ -1,9 +1,11 @@
-"""Renders the kustomize overlays under deploy/kubernetes, validates every object and scans the installable ones.
+"""Renders the Helm chart and the kustomize overlays, validates every object and scans the installable ones.
 
-python scripts/render_manifests.py   # writes out/manifests/NAME.yaml; one line, exit 1 on a finding
-Renderer: `kubectl kustomize` (1.20, Debian's kubernetes-client, and 1.32 render the same). Validation:
-kubernetes-validate --strict (unknown fields fail; CRDs such as KEDA's are warned about). Scan: checkov with the
-accepted findings of deploy/kubernetes/checkov.yaml.
+python scripts/render_manifests.py   # writes out/manifests/NAME.yaml and helm-NAME.yaml; one line, exit 1 on a finding
+Renderers: scripts/render_helm.py in .venv-gates (helm-python-sdk: Helm's Go SDK bundled in a wheel) for
+deploy/helm/production-master with its default values and each ci/*-values.yaml; `kubectl kustomize` (1.20, Debian's
+kubernetes-client, and 1.32 render the same) for deploy/kubernetes. Validation: kubernetes-validate --strict
+(unknown fields fail; CRDs such as KEDA's are warned about). Scan: checkov, with the accepted findings of
+deploy/kubernetes/checkov.yaml for kustomize and the chart's own `checkov.io/skipN` annotations for the chart.
 """
 
 from __future__ import annotations
@@ -37,15 +39,24 @@ def render(repo: Path, out: Path) -> dict[str, Path]:
     return rendered
 
 
+def render_chart(repo: Path, tools: Path, out: Path) -> list[Path]:
+    """The chart's gate cases, rendered by scripts/render_helm.py with the gates' Python (helm-python-sdk is there)."""
+    args = [str(tools / "python"), str(repo / "scripts" / "render_helm.py"), "--out", str(out)]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        message = " ".join((result.stderr or result.stdout).split()).removeprefix("render_helm: ")
+        raise RuntimeError(f"helm chart: {message[:400]}")
+    return [Path(line) for line in result.stdout.splitlines() if line.strip()]
+
+
 def validate(tools: Path, files: list[Path]) -> list[str]:
     args = [str(tools / "kubernetes-validate"), "--strict", "--quiet", "--no-warn", *map(str, files)]
     result = subprocess.run(args, capture_output=True, text=True)
     return [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("ERROR")]
 
 
-def scan(repo: Path, tools: Path, files: list[Path]) -> tuple[int, list[str]]:
+def scan(tools: Path, config: Path, files: list[Path]) -> tuple[int, list[str]]:
     """Passed count and the failed checks, as `CHECK resource (file)`."""
-    config = repo / "deploy" / "kubernetes" / "checkov.yaml"
     args = [str(tools / "checkov"), "--config-file", str(config), "-o", "json"]
     for path in files:
         args += ["-f", str(path)]
@@ -64,19 +75,29 @@ def scan(repo: Path, tools: Path, files: list[Path]) -> tuple[int, list[str]]:
 
 def render_all(repo: Path, tools: Path) -> tuple[str, str]:
     """The `manifests` gate: (PASS | FAIL, reason)."""
+    out = repo / "out" / "manifests"
     try:
-        rendered = render(repo, repo / "out" / "manifests")
-    except RuntimeError as exc:
+        chart = render_chart(repo, tools, out)
+        rendered = render(repo, out)
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
         return "FAIL", str(exc)
-    errors = validate(tools, list(rendered.values()))
+    files = chart + list(rendered.values())
+    errors = validate(tools, files)
     if errors:
         return "FAIL", f"{len(errors)} invalid object(s); first: {errors[0]}"
-    passed, failed = scan(repo, tools, [rendered[name] for name in INSTALLABLE])
+    passed, failed = 0, []
+    for config, scanned in (
+        (repo / "deploy" / "helm" / "checkov.yaml", chart),
+        (repo / "deploy" / "kubernetes" / "checkov.yaml", [rendered[name] for name in INSTALLABLE]),
+    ):
+        count, findings = scan(tools, config, scanned)
+        passed, failed = passed + count, failed + findings
     if failed:
         return "FAIL", f"checkov: {len(failed)} finding(s); first {failed[0]}"
-    objects = sum(len([d for d in yaml.safe_load_all(path.read_text()) if d]) for path in rendered.values())
-    accepted = "accepted findings: deploy/kubernetes/checkov.yaml"
-    return "PASS", f"{len(rendered)} renders, {objects} objects valid; checkov passed {passed} checks ({accepted})"
+    objects = sum(len([d for d in yaml.safe_load_all(path.read_text()) if d]) for path in files)
+    renders = f"{len(chart)} chart renders (helm lint --strict clean) + {len(rendered)} kustomize renders"
+    accepted = "accepted findings: the chart's checkov.io/skip annotations, deploy/kubernetes/checkov.yaml"
+    return "PASS", f"{renders}, {objects} objects valid; checkov passed {passed} checks ({accepted})"
 
 
 if __name__ == "__main__":

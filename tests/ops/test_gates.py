@@ -1,4 +1,5 @@
-"""Release gates fail on what they guard: a new secret, a manifest that scans or validates badly; bad input: exit 2."""
+"""Release gates fail on what they guard: a new secret, a manifest or chart that scans or validates badly; bad input:
+exit 2."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def test_the_secrets_gate_fails_on_a_new_secret_and_passes_once_it_is_marked_fak
 
 @needs_tools
 def test_the_manifests_gate_fails_on_a_privileged_container(tmp_path: Path) -> None:
-    root = project(tmp_path, "deploy/kubernetes")
+    root = project(tmp_path, "deploy/kubernetes", "deploy/helm")
     deployment = root / "deploy" / "kubernetes" / "base" / "production-master.yaml"
     text = deployment.read_text()
     assert "allowPrivilegeEscalation: false" in text
@@ -92,8 +93,32 @@ def test_the_manifests_gate_fails_on_a_privileged_container(tmp_path: Path) -> N
 
 
 @needs_tools
+def test_the_manifests_gate_fails_on_a_chart_whose_containers_may_escalate(tmp_path: Path) -> None:
+    root = project(tmp_path, "deploy/kubernetes", "deploy/helm")
+    helpers = root / "deploy" / "helm" / "production-master" / "templates" / "_helpers.tpl"
+    text = helpers.read_text()
+    assert "allowPrivilegeEscalation: false" in text
+    helpers.write_text(text.replace("allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true"))
+    result = gates(root, "manifests")
+    assert result.returncode == 1
+    assert result.stdout.startswith("FAIL manifests")
+    assert "CKV_K8S_20" in result.stdout and "helm-" in result.stdout
+
+
+@needs_tools
+def test_the_manifests_gate_fails_when_the_chart_does_not_render(tmp_path: Path) -> None:
+    root = project(tmp_path, "deploy/kubernetes", "deploy/helm")
+    values = root / "deploy" / "helm" / "production-master" / "values.yaml"
+    values.write_text(values.read_text().replace("existingSecret: production-master", 'existingSecret: ""'))
+    result = gates(root, "manifests")
+    assert result.returncode == 1
+    assert result.stdout.startswith("FAIL manifests")
+    assert "helm chart: execution error" in result.stdout and "existingSecret is required" in result.stdout
+
+
+@needs_tools
 def test_the_manifests_gate_fails_on_a_field_kubernetes_does_not_know(tmp_path: Path) -> None:
-    root = project(tmp_path, "deploy/kubernetes")
+    root = project(tmp_path, "deploy/kubernetes", "deploy/helm")
     policies = root / "deploy" / "kubernetes" / "base" / "policies.yaml"
     policies.write_text(policies.read_text().replace("  minAvailable: 1\n", "  minAvailable: 1\n  minReady: 1\n"))
     result = gates(root, "manifests")
