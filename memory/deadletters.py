@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
+
+RedriveStatus = Literal["dead", "auto_redrive_pending", "auto_redrive_exhausted", "not_transient"]
 
 
 class DeadLetter(BaseModel):
@@ -26,22 +29,33 @@ class DeadLetter(BaseModel):
     tenant: str = "default"
     node: str | None = Field(None, description="The node that raised; None when the runtime gave up on the run.")
     error: str
+    error_types: list[str] = Field(
+        default_factory=list, description="The exception's type, bases and cause (module.Class); empty when swept."
+    )
     inputs: dict[str, Any] = Field(default_factory=dict, description="The run's input (the request).")
     runs: list[str] = Field(default_factory=list, description="Failed run ids (served) in order.")
     failures: int = 1
     redrives: int = 0
+    auto_redrives: int = Field(0, description="Re-drives the served app started on its own (transient errors).")
+    last_auto_redrive_at: datetime | None = None
+    status: RedriveStatus = Field("dead", description="What automatic re-driving makes of it (see api/http/redrive).")
     first_failed_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     last_failed_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
     def merged(self, newer: DeadLetter) -> DeadLetter:
         """This letter after another failure report; the same run reported twice counts once."""
         if newer.runs and set(newer.runs) <= set(self.runs):
-            richer = {"node": self.node or newer.node, "inputs": self.inputs or newer.inputs}
+            richer = {
+                "node": self.node or newer.node,
+                "inputs": self.inputs or newer.inputs,
+                "error_types": self.error_types or newer.error_types,
+            }
             return self.model_copy(update=richer)
         return self.model_copy(
             update={
                 "node": newer.node or self.node,
                 "error": newer.error,
+                "error_types": newer.error_types,
                 "inputs": newer.inputs or self.inputs,
                 "runs": self.runs + [r for r in newer.runs if r not in self.runs],
                 "failures": self.failures + 1,
@@ -60,6 +74,10 @@ class DeadLetterStore(Protocol):
     async def get(self, investigation_id: str) -> DeadLetter | None: ...
 
     async def put(self, letter: DeadLetter) -> None: ...
+
+    async def update(self, investigation_id: str, change: Callable[[DeadLetter], DeadLetter]) -> DeadLetter | None:
+        """Read, change and write one letter as one step against concurrent recorders; None when it is gone."""
+        ...
 
     async def remove(self, investigation_id: str) -> bool: ...
 
@@ -108,6 +126,19 @@ class SqliteDeadLetters:
     async def put(self, letter: DeadLetter) -> None:
         sql = "INSERT OR REPLACE INTO dead_letters VALUES (?, ?)"
         await asyncio.to_thread(self._rows, sql, letter.investigation_id, letter.model_dump_json())
+
+    def _update(self, investigation_id: str, change: Callable[[DeadLetter], DeadLetter]) -> DeadLetter | None:
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            row = db.execute("SELECT letter FROM dead_letters WHERE id = ?", (investigation_id,)).fetchone()
+            if row is None:
+                return None
+            changed = change(DeadLetter.model_validate_json(row[0]))
+            db.execute("UPDATE dead_letters SET letter = ? WHERE id = ?", (changed.model_dump_json(), investigation_id))
+        return changed
+
+    async def update(self, investigation_id: str, change: Callable[[DeadLetter], DeadLetter]) -> DeadLetter | None:
+        return await asyncio.to_thread(self._update, investigation_id, change)
 
     async def remove(self, investigation_id: str) -> bool:
         def delete() -> bool:
@@ -159,6 +190,25 @@ class RedisDeadLetters:
 
     async def put(self, letter: DeadLetter) -> None:
         await self._redis.hset(self.KEY, letter.investigation_id, letter.model_dump_json())
+
+    async def update(self, investigation_id: str, change: Callable[[DeadLetter], DeadLetter]) -> DeadLetter | None:
+        from redis.exceptions import WatchError
+
+        async with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(self.KEY)
+                    raw = await pipe.hget(self.KEY, investigation_id)
+                    if raw is None:
+                        await pipe.unwatch()
+                        return None
+                    changed = change(DeadLetter.model_validate_json(raw))
+                    pipe.multi()
+                    pipe.hset(self.KEY, investigation_id, changed.model_dump_json())
+                    await pipe.execute()
+                    return changed
+                except WatchError:
+                    continue
 
     async def remove(self, investigation_id: str) -> bool:
         return bool(await self._redis.hdel(self.KEY, investigation_id))
