@@ -3,7 +3,8 @@
 Two stores behind one small interface: a SQLite file under the home (CLI runs) and a Redis hash shared by the
 serving instances. A letter is keyed by investigation (the thread id); another failure of the same investigation
 updates it (`failures`, `runs`), and a failure already recorded for the same run id is not counted again, so the
-graph's own capture and the serving sweep can both report one run.
+graph's own capture and the serving sweep can both report one run; the runs of a cleared letter stay settled, so the
+sweep's overlap does not bring it back.
 """
 
 from __future__ import annotations
@@ -86,6 +87,9 @@ class DeadLetterStore(Protocol):
     async def aclose(self) -> None: ...
 
 
+SETTLED_SQL = "SELECT run FROM settled_runs WHERE id = ?"
+
+
 class SqliteDeadLetters:
     """`<home>/dead-letters.sqlite`; each call opens its own connection off the event loop."""
 
@@ -96,12 +100,20 @@ class SqliteDeadLetters:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=30)
         db.execute("CREATE TABLE IF NOT EXISTS dead_letters (id TEXT PRIMARY KEY, letter TEXT NOT NULL)")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS settled_runs (id TEXT NOT NULL, run TEXT NOT NULL, PRIMARY KEY (id, run))"
+        )
         return db
 
     def _record(self, letter: DeadLetter) -> bool:
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")  # read and write as one, against a concurrent recorder
             row = db.execute("SELECT letter FROM dead_letters WHERE id = ?", (letter.investigation_id,)).fetchone()
+            settled = {
+                r[0] for r in db.execute("SELECT run FROM settled_runs WHERE id = ?", (letter.investigation_id,))
+            }
+            if row is None and letter.runs and set(letter.runs) <= settled:
+                return False  # a failure of a letter already cleared, reported again (the sweep's overlap)
             stored = letter if row is None else DeadLetter.model_validate_json(row[0]).merged(letter)
             db.execute(
                 "INSERT OR REPLACE INTO dead_letters VALUES (?, ?)", (letter.investigation_id, stored.model_dump_json())
@@ -143,6 +155,13 @@ class SqliteDeadLetters:
     async def remove(self, investigation_id: str) -> bool:
         def delete() -> bool:
             with self._connect() as db:
+                row = db.execute("SELECT letter FROM dead_letters WHERE id = ?", (investigation_id,)).fetchone()
+                if row is None:
+                    return False
+                runs = DeadLetter.model_validate_json(row[0]).runs
+                db.executemany(
+                    "INSERT OR IGNORE INTO settled_runs VALUES (?, ?)", [(investigation_id, r) for r in runs]
+                )
                 return db.execute("DELETE FROM dead_letters WHERE id = ?", (investigation_id,)).rowcount > 0
 
         return await asyncio.to_thread(delete)
@@ -158,6 +177,8 @@ class RedisDeadLetters:
     """A Redis hash `pm:deadletters` (investigation id -> letter JSON), shared by every instance."""
 
     KEY = "pm:deadletters"
+    SETTLED = "pm:deadletters:settled:{investigation_id}"  # run ids of a cleared letter, for the sweep's overlap
+    SETTLED_SECONDS = 8 * 24 * 3600  # longer than the sweep looks back
 
     def __init__(self, redis_url: str) -> None:
         import redis.asyncio as aioredis
@@ -172,6 +193,11 @@ class RedisDeadLetters:
                 try:
                     await pipe.watch(self.KEY)
                     raw = await pipe.hget(self.KEY, letter.investigation_id)
+                    if raw is None and letter.runs:
+                        settled = await pipe.smembers(self.SETTLED.format(investigation_id=letter.investigation_id))
+                        if set(letter.runs) <= set(settled):
+                            await pipe.unwatch()
+                            return False  # a failure of a letter already cleared, reported again
                     stored = letter if raw is None else DeadLetter.model_validate_json(raw).merged(letter)
                     pipe.multi()
                     pipe.hset(self.KEY, letter.investigation_id, stored.model_dump_json())
@@ -211,7 +237,17 @@ class RedisDeadLetters:
                     continue
 
     async def remove(self, investigation_id: str) -> bool:
-        return bool(await self._redis.hdel(self.KEY, investigation_id))
+        raw = await self._redis.hget(self.KEY, investigation_id)
+        if raw is None:
+            return False
+        runs = DeadLetter.model_validate_json(raw).runs
+        settled = self.SETTLED.format(investigation_id=investigation_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if runs:
+                pipe.sadd(settled, *runs)
+                pipe.expire(settled, self.SETTLED_SECONDS)
+            pipe.hdel(self.KEY, investigation_id)
+            return bool((await pipe.execute())[-1])
 
     async def count(self) -> int:
         return int(await self._redis.hlen(self.KEY))

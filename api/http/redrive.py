@@ -106,15 +106,16 @@ class AutoRedrive:
         if letter is None or letter.auto_redrives != seen.auto_redrives:
             return 0  # reported, or re-driven by another instance since the list was read
         client = self.ctx.client_for(letter.tenant)
-        if await self._in_flight(letter):
-            return 0  # a re-drive (or a takeover after a crash) is running, or one got past the failure
         state = await client.threads.get_state(letter.investigation_id)
         if await self._reported(letter) or (state.get("values") or {}).get("report"):
-            # the investigation reached its report (the run failed after it): running it again would report twice
+            # the investigation reached its report (a run failed after it, or clearing the letter did): running it
+            # again would report twice
             if await self.store.remove(letter.investigation_id):
                 AUTO_REDRIVES.labels("reported").inc()
                 await self._note(letter, "dead letter cleared: the investigation had already reported")
             return 0
+        if await self._in_flight(letter):
+            return 0  # a re-drive (or a takeover after a crash) is running, or one got past the failure
         attempt = letter.auto_redrives + 1
         now = datetime.now(UTC)
         counted = await self.store.update(

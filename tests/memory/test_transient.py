@@ -114,7 +114,8 @@ def test_other_runtime_messages_are_permanent(message: str) -> None:
 
 
 async def test_the_letter_keeps_the_type_when_the_sweep_reports_the_same_run(tmp_path: Path, redis_url: str) -> None:
-    """A node's letter and the runtime's sweep report one run: the types survive, whichever comes first."""
+    """A node's letter and the runtime's sweep report one run: the types survive, whichever comes first; once the
+    letter is cleared, the sweep's overlap reporting the same run again does not bring it back."""
     node = DeadLetter(
         investigation_id="t1",
         origin="served",
@@ -134,6 +135,9 @@ async def test_the_letter_keeps_the_type_when_the_sweep_reports_the_same_run(tmp
             changed = await store.update("t1", lambda d: d.model_copy(update={"auto_redrives": d.auto_redrives + 1}))
             assert changed is not None and (await store.get("t1")).auto_redrives == 1  # type: ignore[union-attr]
             assert await store.update("gone", lambda d: d) is None
+            assert await store.remove("t1")
+            assert not await store.record(swept) and await store.get("t1") is None, "a cleared run stays cleared"
+            assert await store.record(swept.model_copy(update={"runs": ["r2"]})), "a new run's failure counts"
             await store.remove("t1")
         finally:
             await store.aclose()

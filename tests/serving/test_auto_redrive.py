@@ -190,3 +190,44 @@ async def test_a_permanent_error_is_left_to_an_operator(broken_stack: Stack) -> 
     await asyncio.sleep(4.0)  # several passes with a 1 s back-off
     assert [r["run_id"] for r in await runs_of(client, thread_id)] == [run["run_id"]], "never re-driven"
     assert letters(broken_stack)[thread_id]["auto_redrives"] == 0
+
+
+async def test_a_letter_of_an_investigation_that_reported_is_cleared_not_redriven(
+    flaky_stack: tuple[Stack, Path, int],
+) -> None:
+    """A run that fails after the report was published (its last checkpoint write, say) leaves a transient letter:
+    re-driving it would publish a second report."""
+    from memory.deadletters import DeadLetter, RedisDeadLetters
+
+    stack, _, _ = flaky_stack
+    client = client_of(stack)
+    thread = await client.threads.create()
+    thread_id = thread["thread_id"]
+    run = await client.runs.create(thread_id, "investigation", input=DEMO_INPUT)
+    assert await until(lambda: _ended(client, thread_id, run["run_id"]), 120, "the run ends") != "error"
+    store = RedisDeadLetters(stack.redis_url)
+    late = DeadLetter(
+        investigation_id=thread_id,
+        origin="served",
+        tenant=stack.acme.name,
+        error="couldn't get a connection after 30.00 sec",
+        runs=["a-run-that-failed-after-the-report"],
+    )
+    try:
+        await store.record(late)
+        await until(lambda: _gone(store, thread_id), 60, "the letter is cleared")
+    finally:
+        await store.aclose()
+    assert [r["run_id"] for r in await runs_of(client, thread_id)] == [run["run_id"]], "no new run"
+    log = RedisStreamAuditLog(stack.redis_url)
+    try:
+        events = await log.read(thread_id)
+    finally:
+        await log.aclose()
+    assert sum(e.type.value == "report_published" for e in events) == 1
+    assert any("already reported" in e.payload.get("text", "") for e in events if e.type.value == "note")
+    assert counter(stack, "pm_auto_redrives_total", outcome="reported") >= 1
+
+
+async def _gone(store: Any, thread_id: str) -> bool:
+    return await store.get(thread_id) is None
