@@ -106,16 +106,17 @@ class AutoRedrive:
         if letter is None or letter.auto_redrives != seen.auto_redrives:
             return 0  # reported, or re-driven by another instance since the list was read
         client = self.ctx.client_for(letter.tenant)
+        runs = await client.runs.list(letter.investigation_id, limit=20)
+        if any(r["status"] in ACTIVE for r in runs):
+            return 0  # a re-drive (or a takeover after a crash) is running: its outcome decides
         state = await client.threads.get_state(letter.investigation_id)
-        if await self._reported(letter) or (state.get("values") or {}).get("report"):
-            # the investigation reached its report (a run failed after it, or clearing the letter did): running it
-            # again would report twice
-            if await self.store.remove(letter.investigation_id):
+        newest = max(runs, key=lambda r: str(r.get("created_at") or ""), default=None)
+        if newest is not None and newest["status"] != "error":
+            if (state.get("values") or {}).get("report") and await self.store.remove(letter.investigation_id):
+                # it reported after all (clearing the letter failed then): nothing to run again
                 AUTO_REDRIVES.labels("reported").inc()
-                await self._note(letter, "dead letter cleared: the investigation had already reported")
+                await self._note(letter, "dead letter cleared: the investigation had reported")
             return 0
-        if await self._in_flight(letter):
-            return 0  # a re-drive (or a takeover after a crash) is running, or one got past the failure
         attempt = letter.auto_redrives + 1
         now = datetime.now(UTC)
         counted = await self.store.update(
@@ -155,12 +156,6 @@ class AutoRedrive:
             return True
         newest = max(runs, key=lambda r: str(r.get("created_at") or ""), default=None)
         return newest is not None and newest["status"] != "error"
-
-    async def _reported(self, letter: DeadLetter) -> bool:
-        if self.audit is None:
-            return False
-        events = await self.audit.read(letter.investigation_id)
-        return any(e.type.value == "report_published" for e in events)
 
     async def _mark(self, letter: DeadLetter, status: RedriveStatus) -> bool:
         if letter.status == status:

@@ -8,12 +8,11 @@ version-control provider that never answers, so each fault lands mid-run. The in
 whose queue-wait histogram counted it (each process counts the runs it started). Recovery = fault -> the run ends.
 Nobody re-drives by hand: a run that ends in `error` is a dead letter, and the instances re-drive it on their own
 when its error is transient (api/http/redrive.py, default PM_REDRIVE_MAX and back-off); `auto_redriven` counts the
-investigations that needed it, `auto_redrives` the re-drive runs; `reported_then_failed` the runs that published
-their report and failed after it (a checkpoint write): completed, and never re-driven; lost = the investigation did
-not reach its report (its audit trail) within 8 minutes of the fault; recovery = fault -> the end, automatic
-re-drives included. The fault order is: hanging provider, kills, Redis restarts, PostgreSQL restarts (last: a restart
-leaves the runtime's checkpoint pool failing for a while); PM_CHAOS_FAULTS (e.g. `postgres,kill`) picks some.
-Reported twice = more than one `report_published` audit event for the investigation.
+investigations that needed it, `auto_redrives` the re-drive runs; lost = no run of the investigation ended in
+`success` or `interrupted` (report out, awaiting approval) within 8 minutes of the fault; recovery = fault -> the
+end, automatic re-drives included. The fault order is: hanging provider, kills, Redis restarts, PostgreSQL restarts
+(last: a restart leaves the runtime's checkpoint pool failing for a while); PM_CHAOS_FAULTS (e.g. `postgres,kill`)
+picks some. Reported twice = more than one `report_published` audit event for the investigation.
 """
 
 from __future__ import annotations
@@ -164,18 +163,15 @@ async def end_of(chaos: Chaos, thread_id: str, run_id: str, client: Any) -> tupl
         newest = max(runs, key=lambda r: str(r["created_at"]))
         if newest["status"] in ("success", "interrupted"):
             return str(newest["status"]), redrives
-        if newest["status"] == "error" and await reported(chaos, thread_id):
-            return "reported", redrives  # the report was out before a checkpoint write failed: not re-driven
         await asyncio.sleep(1.0)
     return "lost", redrives
 
 
 def row(outcomes: list[tuple[str, int]], recovery: list[float], twice: int) -> dict[str, Any]:
-    done = ("success", "interrupted", "reported")
+    done = ("success", "interrupted")
     return {
         "faults": len(outcomes),
         "completed": sum(o in done for o, _ in outcomes),
-        "reported_then_failed": sum(o == "reported" for o, _ in outcomes),
         "auto_redriven": sum(r > 0 for _, r in outcomes),
         "auto_redrives": sum(r for _, r in outcomes),
         "lost": sum(o not in done for o, _ in outcomes),
