@@ -138,7 +138,7 @@ def broken_stack(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
         "PM_DEPENDENCY_GRAPH": "neo4j",
         "PM_NEO4J_URI": f"bolt://127.0.0.1:{free_port()}",
     }
-    with own_stack(redis_url, redis_db=12, log_dir=home / "logs", extra_env=env, instances=2) as stack:
+    with own_stack(redis_url, redis_db=15, log_dir=home / "logs", extra_env=env, instances=2) as stack:
         yield stack
 
 
