@@ -10,6 +10,7 @@ from prometheus_client import Counter
 from agents.services import NodeServices
 from graphs.metrics import INVESTIGATIONS, STARTED_AT_KEY
 from memory.deadletters import DeadLetter, DeadLetterStore, open_dead_letters
+from memory.transient import exception_types
 
 DEAD_LETTERS_KEY = "dead_letters"
 DEAD_LETTERED = Counter("pm_dead_letters_total", "Investigations that entered the dead-letter list.", ["origin"])
@@ -38,6 +39,7 @@ def failure_letter(node: str | None, state: dict[str, Any], config: dict[str, An
         tenant=str(request.get("tenant", "default")),
         node=node,
         error=f"{type(error).__name__}: {error}"[:4000],
+        error_types=exception_types(error),
         inputs={"request": request} if request else {},
         runs=[str(run_id)] if run_id else [],
     )

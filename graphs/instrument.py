@@ -15,7 +15,15 @@ from graphs.deadletters import failure_letter, record_failure, resolve
 from graphs.metrics import NODE_FAILURES, observe_queue_wait, observe_report
 from graphs.settings import Settings
 from graphs.tracing import traced_node
-from memory.audit import AuditLog, AuditTrail, JsonlAuditLog, RedisStreamAuditLog, bind_trail, current_trail
+from memory.audit import (
+    AuditEventType,
+    AuditLog,
+    AuditTrail,
+    JsonlAuditLog,
+    RedisStreamAuditLog,
+    bind_trail,
+    current_trail,
+)
 
 Node = Callable[[dict[str, Any], RunnableConfig], Awaitable[dict[str, Any]]]
 AUDIT_LOG_KEY = "audit_log"
@@ -95,6 +103,16 @@ async def record_update(trail: AuditTrail, node: str, update: dict[str, Any]) ->
     for verdict in update.get("verdicts", []):
         await trail.verdict(verdict)
     if node == "reporter":
+        first = await _published_at(trail) if "report" in update else None
+        if first is not None:
+            # a re-drive ran the reporter again: its report was out before a later step failed; one report per
+            # investigation in the trail, and a note of the re-issue
+            await trail.note(
+                f"report issued again by a re-drive; published at seq {first}",
+                actor=node,
+                status=update["report"].get("status"),
+            )
+            return
         for action in update.get("actions", []):
             await trail.action_proposed(action)
         if "report" in update:
@@ -105,3 +123,9 @@ async def record_update(trail: AuditTrail, node: str, update: dict[str, Any]) ->
                 await trail.action_approved(
                     action["id"], by=action.get("approved_by") or "unknown", decision=action["status"]
                 )
+
+
+async def _published_at(trail: AuditTrail) -> int | None:
+    """The seq of the investigation's `report_published` event, None before its first report."""
+    events = await trail.log.read(trail.investigation_id)
+    return next((e.seq for e in events if e.type is AuditEventType.report_published), None)

@@ -79,10 +79,13 @@ def dead_letters(
     if not found:
         console.print("no dead letters")
         return
-    print("investigation\torigin\ttenant\tnode\tfailures\tredrives\tlast failed\terror")
+    print("investigation\torigin\ttenant\tnode\tfailures\tredrives\tauto\tstatus\tlast failed\terror")
     for d, _ in found:
         when = d.last_failed_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-        fields = (d.investigation_id, d.origin, d.tenant, d.node or "-", d.failures, d.redrives, when, d.error[:100])
+        fields = (
+            *(d.investigation_id, d.origin, d.tenant, d.node or "-", d.failures, d.redrives, d.auto_redrives),
+            *(d.status, when, d.error[:100]),
+        )
         print("\t".join(str(f) for f in fields).replace("\n", " "))
 
 

@@ -98,6 +98,7 @@ async def _refusal(headers: dict[str, str]) -> str | None:
 
 def create_app() -> FastAPI:
     """The app the runtime mounts; its own resources (Redis, the runtime client) are built on first use."""
+    from api.http.redrive import lifespan
     from api.http.slo import aegra_run_created_at
     from graphs import metrics
 
@@ -106,6 +107,7 @@ def create_app() -> FastAPI:
         title="production-master",
         version="0.1.0",
         description="Webhooks, investigations, feedback and health of production-master, beside the LangGraph API.",
+        lifespan=lifespan,  # the runtime runs it inside its own: the automatic re-drive of dead letters
     )
     app.include_router(health_router)
     app.include_router(api_router)

@@ -30,6 +30,15 @@ class ServingSettings(BaseSettings):
         300, ge=30, description="A signed webhook timestamp further than this from now answers 401."
     )
 
+    auto_redrive: bool = Field(
+        True,
+        description="Re-drive served dead letters whose error is transient infrastructure (PM_AUTO_REDRIVE=0: off).",
+    )
+    redrive_max: int = Field(6, ge=0, description="Automatic re-drives per dead letter before an operator's turn.")
+    redrive_backoff_seconds: float = Field(5.0, gt=0, description="Wait before the first automatic re-drive; doubles.")
+    redrive_backoff_max_seconds: float = Field(120.0, gt=0, description="The longest wait between automatic re-drives.")
+    redrive_interval_seconds: float = Field(5.0, gt=0, description="How often each instance looks at the letters.")
+
 
 @lru_cache(maxsize=1)
 def serving_settings() -> ServingSettings:

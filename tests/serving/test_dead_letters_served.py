@@ -29,6 +29,7 @@ pytestmark = pytest.mark.slow
 def broken_stack(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     home = tmp_path_factory.mktemp("dead-letters")
     env = {"PM_DEPENDENCY_GRAPH": "neo4j", "PM_NEO4J_URI": f"bolt://127.0.0.1:{free_port()}"}
+    env["PM_AUTO_REDRIVE"] = "0"  # an unreachable Neo4j is transient: here the operator re-drives (test_auto_redrive)
     with own_stack(redis_url, redis_db=14, log_dir=home / "logs", extra_env=env) as stack:
         yield stack
 
@@ -88,6 +89,7 @@ async def test_a_served_run_that_always_crashes_is_a_dead_letter_never_lost(brok
     (letter,) = json.loads(pm(broken_stack, "runs", "dead-letters", "--json").stdout)
     assert (letter["failures"], letter["redrives"]) == (2, 1), "the re-driven run crashed again and was counted"
     assert letter["runs"] == [run["run_id"], again["run_id"]]
+    assert (letter["auto_redrives"], letter["status"]) == (0, "dead"), "PM_AUTO_REDRIVE=0: no automatic re-drive"
 
 
 @pytest.fixture(scope="module")

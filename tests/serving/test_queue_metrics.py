@@ -33,8 +33,9 @@ def scrape(text: str) -> dict[str, float]:
     return {s.name: s.value for family in text_string_to_metric_families(text) for s in family.samples}
 
 
-def hanging_version_control(home: Path) -> dict[str, str]:
-    """Routing where version-control hangs (the gateway gives up after 120 s): runs stay `running` meanwhile."""
+def hanging_version_control(home: Path, timeout_s: float = 120) -> dict[str, str]:
+    """Routing where version-control hangs (the gateway gives up after `timeout_s`, then falls back to the world):
+    runs stay `running` meanwhile."""
     hang = ["-m", "tools.servers.standins", "--vendor", "contract", "--world", "demo", "--fault", "hang"]
     (home / "servers.json").write_text(
         json.dumps({"mcpServers": {"hanging": {"command": sys.executable, "args": hang}}})
@@ -43,7 +44,7 @@ def hanging_version_control(home: Path) -> dict[str, str]:
     routing["interfaces"]["version-control"] = {
         "provider": "hanging",
         "fallback": "internal",
-        "timeout_s": 120,
+        "timeout_s": timeout_s,
         "retry": {"attempts": 1},
     }
     (home / "routing.yaml").write_text(yaml.safe_dump(routing))
