@@ -32,47 +32,44 @@ class _Result(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Investigated:
-    """One case's investigation as the summary sees it: the report's ranking and figures, and how long it took."""
+    """One case's investigation: its report (None when the run produced none) and how long it took."""
 
-    ranking: list[tuple[str, float]]
-    fault_type: str | None
-    pinpoint: str
-    confidence: float
-    status: str
+    report: Report | None
     seconds: float
-    evidence: int
-    tool_calls: int
+
+    @property
+    def ranking(self) -> list[tuple[str, float]]:
+        return [(r.service, r.score) for r in (self.report.ranking if self.report else [])]
+
+    @property
+    def fault_type(self) -> str | None:
+        rc = self.report.root_cause if self.report else None
+        return rc.fault_type.value if rc else None
+
+    @property
+    def pinpoint(self) -> str:
+        rc = self.report.root_cause if self.report else None
+        return rc.pinpoint.ref if rc else ""
 
     def result_fields(self) -> dict[str, Any]:
         """The fields both evaluations' per-case results carry (the pinpoint is Nezha's alone)."""
+        report = self.report
         return {
             "ranking": [{"service": s, "score": v} for s, v in self.ranking],
             "fault_type": self.fault_type,
-            "confidence": self.confidence,
-            "status": self.status,
-            "seconds": self.seconds,
-            "evidence": self.evidence,
-            "tool_calls": self.tool_calls,
+            "confidence": report.confidence if report else 0.0,
+            "status": report.status.value if report else "failed",
+            "seconds": round(self.seconds, 3),
+            "evidence": len(report.evidence) if report else 0,
+            "tool_calls": report.cost.tool_calls if report else 0,
         }
 
 
 async def investigate(session: Any, request: InvestigationRequest, case_id: str) -> Investigated:
-    """Run `request` once in `session` (a fresh thread) and keep what the scorer and summary read."""
+    """Run `request` once in `session` (a fresh thread), timed."""
     started = time.perf_counter()
     outcome = await session.run(request, thread_id=f"{case_id}-{time.time_ns()}")
-    seconds = time.perf_counter() - started
-    report: Report | None = outcome.report
-    rc = report.root_cause if report else None
-    return Investigated(
-        ranking=[(r.service, r.score) for r in (report.ranking if report else [])],
-        fault_type=rc.fault_type.value if rc else None,
-        pinpoint=rc.pinpoint.ref if rc else "",
-        confidence=report.confidence if report else 0.0,
-        status=report.status.value if report else "failed",
-        seconds=round(seconds, 3),
-        evidence=len(report.evidence) if report else 0,
-        tool_calls=report.cost.tool_calls if report else 0,
-    )
+    return Investigated(report=outcome.report, seconds=time.perf_counter() - started)
 
 
 def add_timing_and_confirmed(summary: dict[str, Any], results: Sequence[_Result]) -> list[_Result]:
