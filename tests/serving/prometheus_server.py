@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import yaml
+from processes import stop_process
 
 from memory.redis_server import free_port
 
@@ -56,12 +57,7 @@ def running_prometheus(targets: list[str], workdir: Path) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 10)
         log.close()
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from processes import stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,8 +53,4 @@ def langgraph_dev(port: int, log: Path, env: dict[str, str]) -> Iterator[str]:
             pytest.fail(f"langgraph dev did not answer: {log.read_text()[-2000:]}")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, 20)
