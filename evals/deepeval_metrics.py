@@ -6,7 +6,13 @@ scenario and Nezha suites.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
+import tempfile
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("DEEPEVAL_TELEMETRY_OPT_OUT", "YES")
 
@@ -62,3 +68,25 @@ class FaultTypeAt1(FlagMetric):
 
 
 ALL_METRICS = (RootCauseAt1, PinpointAt1, FaultTypeAt1)
+
+
+def flags(**verdicts: tuple[object, str]) -> dict[str, object]:
+    """`additional_metadata` from `flag=(hit, detail)`: each flag and its `<flag>_detail`, in the order given."""
+    metadata: dict[str, object] = {}
+    for flag, (hit, detail) in verdicts.items():
+        metadata[flag] = hit
+        metadata[f"{flag}_detail"] = detail
+    return metadata
+
+
+def given_results(variable: str) -> list[dict[str, Any]] | None:
+    """The results.json named by environment `variable` (a finished eval's --out), or None when it is unset."""
+    given = os.environ.get(variable)
+    return json.loads(Path(given).read_text()) if given else None
+
+
+def fresh_results(prefix: str, run: Callable[[Path], Coroutine[Any, Any, object]]) -> list[dict[str, Any]]:
+    """Run an evaluation into a new temporary --out directory and read back its results.json."""
+    out = Path(tempfile.mkdtemp(prefix=prefix))
+    asyncio.run(run(out))
+    return json.loads((out / "results.json").read_text())

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import pwd
@@ -20,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from memory.redis_server import free_port
+from memory.launcher import free_port, start_stop_main
 
 DATABASE = "aegra"
 URL_FILE = "postgres.url"
@@ -153,23 +152,17 @@ def running(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m memory.postgres_server", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    start_cmd = sub.add_parser("start", help="start a cluster and print its URL")
-    start_cmd.add_argument("--dir", type=Path, required=True, help="cluster, socket and log directory")
-    start_cmd.add_argument("--port", type=int, default=None, help="a free port when omitted")
-    stop_cmd = sub.add_parser("stop", help="stop the cluster started with the same --dir")
-    stop_cmd.add_argument("--dir", type=Path, required=True)
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "start":
-            print(start(args.dir, args.port).url)
-        elif not stop(args.dir):
-            print(f"no running cluster in {args.dir}", file=sys.stderr)
-    except PostgresServerError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return start_stop_main(
+        argv,
+        prog="python -m memory.postgres_server",
+        description=__doc__.splitlines()[0],
+        noun="cluster",
+        dir_help="cluster, socket and log directory",
+        start=start,
+        stop=stop,
+        error=PostgresServerError,
+        none_running="no running cluster",
+    )
 
 
 if __name__ == "__main__":

@@ -9,18 +9,18 @@ redis-server does not start on Debian 12). `PM_REDIS_SERVER` and `PM_REDIS_MODUL
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import importlib.util
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from memory.launcher import free_port, start_stop_main
 
 REQUIRED_MODULES = ("search", "ReJSON")
 PID_FILE = "redis.pid"
@@ -83,13 +83,6 @@ def find_modules() -> list[Path]:
     if missing:
         raise RedisServerError(f"Redis module files missing: {', '.join(missing)}")
     return modules
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _modules_ready(port: int, password: str | None = None) -> bool:
@@ -204,23 +197,17 @@ def running(directory: Path, port: int | None = None, *, password: str | None = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m memory.redis_server", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    start_cmd = sub.add_parser("start", help="start a server and print its URL")
-    start_cmd.add_argument("--dir", type=Path, required=True, help="data, log and pid file directory")
-    start_cmd.add_argument("--port", type=int, default=None, help="a free port when omitted")
-    stop_cmd = sub.add_parser("stop", help="stop the server started with the same --dir")
-    stop_cmd.add_argument("--dir", type=Path, required=True)
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "start":
-            print(start(args.dir, args.port).url)
-        elif not stop(args.dir):
-            print(f"no redis pid file in {args.dir}", file=sys.stderr)
-    except RedisServerError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return start_stop_main(
+        argv,
+        prog="python -m memory.redis_server",
+        description=__doc__.splitlines()[0],
+        noun="server",
+        dir_help="data, log and pid file directory",
+        start=start,
+        stop=stop,
+        error=RedisServerError,
+        none_running="no redis pid file",
+    )
 
 
 if __name__ == "__main__":

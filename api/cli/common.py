@@ -33,10 +33,9 @@ def parse_time(value: str | None, flag: str) -> datetime | None:
 
 
 def parse_options(pairs: list[str], flag: str) -> dict[str, str]:
-    options: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UserError(f"{flag} {pair!r} must look like key=value")
-        options[key] = value
-    return options
+    from tools.servers.internal import parse_options as parse_pairs  # the servers' own parser, loaded when used
+
+    try:
+        return parse_pairs(pairs, label=flag)
+    except ValueError as error:
+        raise UserError(str(error)) from None

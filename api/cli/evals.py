@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -37,33 +38,24 @@ def nezha(
 
     if system not in ("trainticket", "onlineboutique"):
         raise UserError(f"--system {system!r}: use trainticket or onlineboutique")
-    if not data_dir.is_dir():
-        raise UserError(f"--data-dir {data_dir} is not a directory")
-    if cases is not None and cases < 1:
-        raise UserError("--cases must be at least 1")
+    _need_dir(data_dir, "--data-dir")
+    _need_positive(cases, "--cases")
     if metrics_backend not in METRICS_BACKENDS:
         raise UserError(f"--metrics-backend {metrics_backend!r}: use {' or '.join(METRICS_BACKENDS)}")
     if logs_backend not in LOGS_BACKENDS:
         raise UserError(f"--logs-backend {logs_backend!r}: use {' or '.join(LOGS_BACKENDS)}")
     settings = Settings(audit="jsonl" if audit else "off")
-    try:
-        summary = asyncio.run(
-            run_nezha_eval(
-                data_dir,
-                system,  # type: ignore[arg-type]
-                out,
-                days=day or None,
-                limit=cases,
-                settings=settings,
-                metrics_backend=metrics_backend,
-                logs_backend=logs_backend,
-            )
-        )
-    except (PrometheusError, PostgresServerError) as exc:
-        raise UserError(f"cannot start a backend: {exc}") from None
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-    _print(summary, out)
+    work = run_nezha_eval(
+        data_dir,
+        system,  # type: ignore[arg-type]
+        out,
+        days=day or None,
+        limit=cases,
+        settings=settings,
+        metrics_backend=metrics_backend,
+        logs_backend=logs_backend,
+    )
+    _print(_run(work, backend_errors=(PrometheusError, PostgresServerError)), out)
 
 
 @eval_app.command("petshop")
@@ -78,18 +70,12 @@ def petshop(
     from evals.petshop.runner import run_petshop_eval
     from graphs.settings import Settings
 
-    if not data_dir.is_dir():
-        raise UserError(f"--data-dir {data_dir} is not a directory")
+    _need_dir(data_dir, "--data-dir")
     if not (data_dir / set_name / "graph.csv").is_file():
         raise UserError(f"--set {set_name!r}: {data_dir / set_name} has no graph.csv")
-    if cases is not None and cases < 1:
-        raise UserError("--cases must be at least 1")
+    _need_positive(cases, "--cases")
     settings = Settings(audit="jsonl" if audit else "off")
-    try:
-        summary = asyncio.run(run_petshop_eval(data_dir, set_name, out, limit=cases, settings=settings))
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-    _print(summary, out)
+    _print(_run(run_petshop_eval(data_dir, set_name, out, limit=cases, settings=settings)), out)
 
 
 @eval_app.command("scenarios")
@@ -103,13 +89,8 @@ def scenarios(
     """One investigation per scenario world, from its ticket; truth files are read only by the scorer."""
     from evals.scenarios.runner import run_scenarios_eval
 
-    if directory is not None and not directory.is_dir():
-        raise UserError(f"--dir {directory} is not a directory")
-    try:
-        summary = asyncio.run(run_scenarios_eval(out, root=directory, names=name or None))
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-    _print(summary, out)
+    _need_dir(directory, "--dir")
+    _print(_run(run_scenarios_eval(out, root=directory, names=name or None)), out)
 
 
 @eval_app.command("cv")
@@ -133,32 +114,46 @@ def cv(
     """Every labelled group through the full graph once (cached under --out), then leave-one-group-out CV."""
     from evals.cv.runner import run_cv
 
-    if nezha_dir is not None and not nezha_dir.is_dir():
-        raise UserError(f"--nezha-dir {nezha_dir} is not a directory")
-    if petshop_dir is not None and not petshop_dir.is_dir():
-        raise UserError(f"--petshop-dir {petshop_dir} is not a directory")
-    if scenario_root is not None and not scenario_root.is_dir():
-        raise UserError(f"--scenario-root {scenario_root} is not a directory")
-    try:
-        result = asyncio.run(
-            run_cv(
-                out,
-                nezha_dir=nezha_dir,
-                scenario_root=scenario_root,
-                petshop_dir=petshop_dir,
-                groups=group or None,
-                write_params=write_params,
-                log=console.print,
-            )
+    _need_dir(nezha_dir, "--nezha-dir")
+    _need_dir(petshop_dir, "--petshop-dir")
+    _need_dir(scenario_root, "--scenario-root")
+    result = _run(
+        run_cv(
+            out,
+            nezha_dir=nezha_dir,
+            scenario_root=scenario_root,
+            petshop_dir=petshop_dir,
+            groups=group or None,
+            write_params=write_params,
+            log=console.print,
         )
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
+    )
     for name, m in [*result["groups"].items(), ("pooled", result["pooled"])]:
         console.print(
             f"{name:20} at1 {m['as_at_1']:.3f} at3 {m['as_at_3']:.3f} confirmed {m['confirmed_right']}/"
             f"{m['confirmed_wrong']} ece {m['ece']:.3f}"
         )
     console.print(f"wrote {out / 'summary.json'}, {out / 'summary.md'}")
+
+
+def _need_dir(path: Path | None, option: str) -> None:
+    if path is not None and not path.is_dir():
+        raise UserError(f"{option} {path} is not a directory")
+
+
+def _need_positive(count: int | None, option: str) -> None:
+    if count is not None and count < 1:
+        raise UserError(f"{option} must be at least 1")
+
+
+def _run[T](work: Coroutine[Any, Any, T], *, backend_errors: tuple[type[Exception], ...] = ()) -> T:
+    """Run one evaluation; its ValueError (bad input) and a backend that cannot start become one-line user errors."""
+    try:
+        return asyncio.run(work)
+    except backend_errors as exc:
+        raise UserError(f"cannot start a backend: {exc}") from None
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
 
 
 def _print(summary: dict, out: Path) -> None:

@@ -9,10 +9,7 @@ through the full graph first. Each case is one deepeval test case; the aggregate
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +19,7 @@ import pytest
 from deepeval import assert_test
 from deepeval.test_case import LLMTestCase
 
-from evals.deepeval_metrics import FaultTypeAt1, PinpointAt1, RootCauseAt1
+from evals.deepeval_metrics import FaultTypeAt1, PinpointAt1, RootCauseAt1, flags, fresh_results, given_results
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "nezha"
 DEFAULT_CASES = 3
@@ -37,29 +34,24 @@ def nezha_test_case(result: dict[str, Any]) -> LLMTestCase:
         input=f"nezha fault {result['case_id']}",
         actual_output=f"{top} {result['fault_type']} {result['pinpoint']}",
         expected_output=f"{truth['service']} {truth['fault_type']} {truth.get('pinpoint', '')}",
-        additional_metadata={
-            "root_cause_at_1": score["rank"] == 1,
-            "root_cause_at_1_detail": f"rank {score['rank']} (honest ties)",
-            "fault_type_at_1": score["type_hit"],
-            "fault_type_at_1_detail": f"{result['fault_type']} for {truth['fault_type']}",
-            "pinpoint_at_1": score["pinpoint_hit"],
-            "pinpoint_at_1_detail": result["pinpoint"],
-        },
+        additional_metadata=flags(
+            root_cause_at_1=(score["rank"] == 1, f"rank {score['rank']} (honest ties)"),
+            fault_type_at_1=(score["type_hit"], f"{result['fault_type']} for {truth['fault_type']}"),
+            pinpoint_at_1=(score["pinpoint_hit"], result["pinpoint"]),
+        ),
     )
 
 
 def _results() -> list[dict[str, Any]]:
-    given = os.environ.get("PM_NEZHA_RESULTS")
-    if given:
-        return json.loads(Path(given).read_text())
+    given = given_results("PM_NEZHA_RESULTS")
+    if given is not None:
+        return given
     data_dir = Path(os.environ.get("PM_NEZHA_DIR", DEFAULT_DATA_DIR)).resolve()
     if not (data_dir / "rca_data").is_dir():
         return []
     from evals.nezha.runner import run_nezha_eval  # the graph and its servers load only when needed
 
-    out = Path(tempfile.mkdtemp(prefix="pm-nezha-"))
-    asyncio.run(run_nezha_eval(data_dir, "trainticket", out, limit=DEFAULT_CASES))
-    return json.loads((out / "results.json").read_text())
+    return fresh_results("pm-nezha-", lambda out: run_nezha_eval(data_dir, "trainticket", out, limit=DEFAULT_CASES))
 
 
 RESULTS = _results()

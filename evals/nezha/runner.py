@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import statistics
-import time
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from evals.backends import real_backends
+from evals.case_runner import add_timing_and_confirmed, investigate, write_outputs
 from evals.nezha.baselines import PUBLISHED
 from evals.nezha.cases import NezhaCase, load_cases
 from evals.nezha.scoring import CaseScore, score_case, summarise
 from evals.resources import peak_memory_mb
-from graphs.contracts import InvestigationRequest, Report
+from graphs.contracts import InvestigationRequest
 from graphs.runner import open_session
 from graphs.settings import Settings
 from tools.worlds.nezha import System
@@ -78,47 +76,26 @@ async def run_nezha_eval(
     summary["backends"] = {"metrics": metrics_backend, "logs_traces": logs_backend}
     if served.load_seconds:
         summary["backend_load_seconds"] = served.load_seconds
-    (out / "results.json").write_text(json.dumps([r.model_dump(mode="json") for r in results], indent=1) + "\n")
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    (out / "summary.md").write_text(render_summary(summary, system))
+    write_outputs(out, results, summary, render_summary(summary, system))
     return summary
 
 
 async def _investigate(session: Any, case: NezhaCase) -> CaseResult:
     # The investigation sees what an on-call engineer sees: the alert's text and time. Labels stay here.
     request = InvestigationRequest(source="eval", text=case.alert_text, at=case.alert_at)
-    started = time.perf_counter()
-    outcome = await session.run(request, thread_id=f"{case.case_id}-{time.time_ns()}")
-    seconds = time.perf_counter() - started
-    report: Report | None = outcome.report
-    ranking = [(r.service, r.score) for r in (report.ranking if report else [])]
-    rc = report.root_cause if report else None
-    fault_type = rc.fault_type.value if rc else None
-    pinpoint = rc.pinpoint.ref if rc else ""
+    done = await investigate(session, request, case.case_id)
     return CaseResult(
         case_id=case.case_id,
         truth={"service": case.truth_service, "fault_type": case.fault_type, "pinpoint": case.truth_pinpoint},
-        ranking=[{"service": s, "score": v} for s, v in ranking],
-        fault_type=fault_type,
-        pinpoint=pinpoint,
-        confidence=report.confidence if report else 0.0,
-        status=report.status.value if report else "failed",
-        seconds=round(seconds, 3),
-        evidence=len(report.evidence) if report else 0,
-        tool_calls=report.cost.tool_calls if report else 0,
-        score=score_case(case, ranking, fault_type, pinpoint),
+        pinpoint=done.pinpoint,
+        score=score_case(case, done.ranking, done.fault_type, done.pinpoint),
+        **done.result_fields(),
     )
 
 
 def _summary(results: list[CaseResult], system: str) -> dict[str, Any]:
-    seconds = sorted(r.seconds for r in results)
     summary: dict[str, Any] = {"system": system, **summarise([r.score for r in results])}
-    summary["median_seconds"] = round(statistics.median(seconds), 3)
-    summary["p95_seconds"] = round(seconds[min(len(seconds) - 1, int(0.95 * len(seconds)))], 3)
-    summary["confirmed"] = sum(r.status == "confirmed" for r in results) / len(results)
-    confirmed = [r for r in results if r.status == "confirmed"]
-    summary["confirmed_right"] = sum(1 for r in confirmed if r.score.rank == 1)
-    summary["confirmed_wrong"] = len(confirmed) - summary["confirmed_right"]
+    add_timing_and_confirmed(summary, results)
     return summary
 
 

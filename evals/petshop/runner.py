@@ -6,18 +6,16 @@ before them, the call graph), as the on-call engineer's dashboards would show it
 
 from __future__ import annotations
 
-import json
-import statistics
-import time
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
+from evals.case_runner import add_timing_and_confirmed, investigate, write_outputs
 from evals.petshop.cases import PetShopCase, load_cases
 from evals.petshop.scoring import CaseScore, score_case, summarise
 from evals.resources import peak_memory_mb
-from graphs.contracts import InvestigationRequest, Report
+from graphs.contracts import InvestigationRequest
 from graphs.runner import open_session
 from graphs.settings import Settings
 
@@ -76,32 +74,19 @@ async def run_petshop_eval(
             results.append(await _investigate(session, case))
             memory = _peak(memory, peak_memory_mb())  # while the MCP server still runs
     summary = {**_summary(results, cases, set_name), **memory}
-    (out / "results.json").write_text(json.dumps([r.model_dump(mode="json") for r in results], indent=1) + "\n")
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    (out / "summary.md").write_text(render_summary(summary))
+    write_outputs(out, results, summary, render_summary(summary))
     return summary
 
 
 async def _investigate(session: Any, case: PetShopCase) -> CaseResult:
     request = alert_request(case)
-    started = time.perf_counter()
-    outcome = await session.run(request, thread_id=f"{case.case_id}-{time.time_ns()}")
-    seconds = time.perf_counter() - started
-    report: Report | None = outcome.report
-    ranking = [(r.service, r.score) for r in (report.ranking if report else [])]
-    rc = report.root_cause if report else None
+    done = await investigate(session, request, case.case_id)
     return CaseResult(
         case_id=case.case_id,
         truth={"service": case.truth_service, "injection": case.injection},
         alert=request.text,
-        ranking=[{"service": s, "score": v} for s, v in ranking],
-        fault_type=rc.fault_type.value if rc else None,
-        confidence=report.confidence if report else 0.0,
-        status=report.status.value if report else "failed",
-        seconds=round(seconds, 3),
-        evidence=len(report.evidence) if report else 0,
-        tool_calls=report.cost.tool_calls if report else 0,
-        score=score_case(case.case_id, case.truth_service, ranking),
+        score=score_case(case.case_id, case.truth_service, done.ranking),
+        **done.result_fields(),
     )
 
 
@@ -118,13 +103,7 @@ def _summary(results: list[CaseResult], cases: list[PetShopCase], set_name: str)
     }
     for entry in summary["per_group"].values():
         entry.pop("per_root_cause", None)
-    seconds = sorted(r.seconds for r in results)
-    summary["median_seconds"] = round(statistics.median(seconds), 3)
-    summary["p95_seconds"] = round(seconds[min(len(seconds) - 1, int(0.95 * len(seconds)))], 3)
-    summary["confirmed"] = sum(r.status == "confirmed" for r in results) / len(results)
-    confirmed = [r for r in results if r.status == "confirmed"]
-    summary["confirmed_right"] = sum(1 for r in confirmed if r.score.rank == 1)
-    summary["confirmed_wrong"] = len(confirmed) - summary["confirmed_right"]
+    confirmed = add_timing_and_confirmed(summary, results)
     summary["confirmed_precision"] = summary["confirmed_right"] / len(confirmed) if confirmed else None
     summary["rows"] = [
         {

@@ -7,18 +7,13 @@ bundled scenarios through the graph first.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
 from deepeval import assert_test
 from deepeval.test_case import LLMTestCase
 
-from evals.deepeval_metrics import FaultTypeAt1, PinpointAt1, RootCauseAt1
+from evals.deepeval_metrics import FaultTypeAt1, PinpointAt1, RootCauseAt1, flags, fresh_results, given_results
 from evals.scenarios.runner import run_scenarios_eval
 
 DEFAULT_CASES = ["checkout-payment-errors", "booking-price-errors-fr", "search-empty-results"]
@@ -31,24 +26,19 @@ def scenario_test_case(result: dict[str, Any]) -> LLMTestCase:
         input=f"scenario {result['scenario']}",
         actual_output=f"{result['top_service']} {result['fault_type']} {result['pinpoint_kind']}:{result['pinpoint']}",
         expected_output=f"{result['truth_service']} {result['truth_fault_type']} {result['truth_pinpoint']}",
-        additional_metadata={
-            "root_cause_at_1": result["rank"] == 1,
-            "root_cause_at_1_detail": f"rank {result['rank']}",
-            "pinpoint_at_1": result["pinpoint_hit"],
-            "pinpoint_at_1_detail": result["pinpoint"],
-            "fault_type_at_1": result["fault_type_hit"],
-            "fault_type_at_1_detail": result["fault_type"],
-        },
+        additional_metadata=flags(
+            root_cause_at_1=(result["rank"] == 1, f"rank {result['rank']}"),
+            pinpoint_at_1=(result["pinpoint_hit"], result["pinpoint"]),
+            fault_type_at_1=(result["fault_type_hit"], result["fault_type"]),
+        ),
     )
 
 
 def _results() -> list[dict[str, Any]]:
-    given = os.environ.get("PM_SCENARIO_RESULTS")
-    if given:
-        return json.loads(Path(given).read_text())
-    out = Path(tempfile.mkdtemp(prefix="pm-scenarios-"))
-    asyncio.run(run_scenarios_eval(out, names=DEFAULT_CASES))
-    return json.loads((out / "results.json").read_text())
+    given = given_results("PM_SCENARIO_RESULTS")
+    if given is not None:
+        return given
+    return fresh_results("pm-scenarios-", lambda out: run_scenarios_eval(out, names=DEFAULT_CASES))
 
 
 RESULTS = _results()

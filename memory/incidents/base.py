@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from graphs.contracts import FaultType
 from memory.incidents.models import IncidentMatch, PastIncident
@@ -47,6 +49,44 @@ class IncidentMemory(Protocol):
     async def aclose(self) -> None:
         """Release files or connections."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """What a search is narrowed by besides its tenant; None leaves a condition out."""
+
+    service: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    fault_type: FaultType | None = None
+
+    def keywords(self) -> dict[str, Any]:
+        """As `search` takes them."""
+        return {"service": self.service, "since": self.since, "until": self.until, "fault_type": self.fault_type}
+
+
+class FilteredSearch(ABC):
+    """`IncidentMemory.search` spelled once: a store implements `_search_filtered` with the filters bundled."""
+
+    async def search(
+        self,
+        text: str,
+        *,
+        service: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        tenant: str = "default",
+        fault_type: FaultType | None = None,
+        limit: int = 5,
+    ) -> list[IncidentMatch]:
+        """The incidents of `tenant` closest to `text`, best first; `since`/`until` bound `started_at`."""
+        filters = SearchFilters(service=service, since=since, until=until, fault_type=fault_type)
+        return await self._search_filtered(text, filters, tenant=tenant, limit=limit)
+
+    @abstractmethod
+    async def _search_filtered(
+        self, text: str, filters: SearchFilters, *, tenant: str, limit: int
+    ) -> list[IncidentMatch]: ...
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> dict[str, float]:

@@ -16,7 +16,7 @@ from lancedb.index import FTS
 
 from graphs.contracts import FaultType, utc
 from memory.embedding import Embedder
-from memory.incidents.base import reciprocal_rank_fusion
+from memory.incidents.base import FilteredSearch, SearchFilters, reciprocal_rank_fusion
 from memory.incidents.models import TENANT_PATTERN, IncidentMatch, PastIncident
 
 TABLE = "incidents"
@@ -26,7 +26,7 @@ _COMMIT_ATTEMPTS = 5
 _REINDEX_AFTER = 1_000  # unindexed rows are searched too (flat); fold them into the index now and then
 
 
-class LanceIncidentMemory:
+class LanceIncidentMemory(FilteredSearch):
     """IncidentMemory in a LanceDB directory; one table for all tenants, every query filtered by tenant."""
 
     def __init__(self, table: Any, embedder: Embedder) -> None:
@@ -97,18 +97,10 @@ class LanceIncidentMemory:
         stats = self._table.index_stats(_FTS_INDEX)
         return int(stats.num_unindexed_rows) if stats else 0
 
-    async def search(
-        self,
-        text: str,
-        *,
-        service: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        tenant: str = "default",
-        fault_type: FaultType | None = None,
-        limit: int = 5,
+    async def _search_filtered(
+        self, text: str, filters: SearchFilters, *, tenant: str, limit: int
     ) -> list[IncidentMatch]:
-        where = _where(tenant=tenant, service=service, since=since, until=until, fault_type=fault_type)
+        where = _where(tenant=tenant, **filters.keywords())
         return await asyncio.to_thread(self._search, text, where, limit)
 
     def _search(self, text: str, where: str, limit: int) -> list[IncidentMatch]:

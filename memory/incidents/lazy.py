@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from graphs.contracts import FaultType
-from memory.incidents.base import IncidentMemory
+from memory.incidents.base import FilteredSearch, IncidentMemory, SearchFilters
 from memory.incidents.models import IncidentMatch, PastIncident
 
 if TYPE_CHECKING:
@@ -18,7 +16,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class LazyIncidentMemory:
+class LazyIncidentMemory(FilteredSearch):
     """IncidentMemory that opens the store `settings` names when first needed; concurrent first calls open it once.
 
     Reads before the embedded store exists answer empty without creating it or loading the embedder (a fresh
@@ -64,23 +62,13 @@ class LazyIncidentMemory:
     async def add_many(self, incidents: Sequence[PastIncident]) -> None:
         await (await self._store()).add_many(incidents)
 
-    async def search(
-        self,
-        text: str,
-        *,
-        service: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        tenant: str = "default",
-        fault_type: FaultType | None = None,
-        limit: int = 5,
+    async def _search_filtered(
+        self, text: str, filters: SearchFilters, *, tenant: str, limit: int
     ) -> list[IncidentMatch]:
         memory = await self.opened(create=False)
         if memory is None:
             return []
-        return await memory.search(
-            text, service=service, since=since, until=until, tenant=tenant, fault_type=fault_type, limit=limit
-        )
+        return await memory.search(text, tenant=tenant, limit=limit, **filters.keywords())
 
     async def get(self, id: str, *, tenant: str = "default") -> PastIncident | None:
         memory = await self.opened(create=False)

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 from graphs.contracts import FaultType
 from memory.embedding import Embedder
+from memory.incidents.base import FilteredSearch, SearchFilters
 from memory.incidents.models import IncidentMatch, PastIncident
 
 COLLECTION = "PastIncident"
@@ -69,7 +70,7 @@ def _properties(incident: PastIncident) -> dict[str, Any]:
     }
 
 
-class WeaviateIncidentMemory:
+class WeaviateIncidentMemory(FilteredSearch):
     """IncidentMemory in one multi-tenant Weaviate collection; vectors come from our Embedder."""
 
     def __init__(self, client: Any, embedder: Embedder, collection: str = COLLECTION) -> None:
@@ -135,16 +136,8 @@ class WeaviateIncidentMemory:
                 first = next(iter(result.errors.values()))
                 raise RuntimeError(f"Weaviate refused {len(result.errors)} incident(s): {first.message}")
 
-    async def search(
-        self,
-        text: str,
-        *,
-        service: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        tenant: str = "default",
-        fault_type: FaultType | None = None,
-        limit: int = 5,
+    async def _search_filtered(
+        self, text: str, filters: SearchFilters, *, tenant: str, limit: int
     ) -> list[IncidentMatch]:
         from weaviate.classes.query import HybridFusion, MetadataQuery
 
@@ -157,7 +150,7 @@ class WeaviateIncidentMemory:
             alpha=ALPHA,
             fusion_type=HybridFusion.RELATIVE_SCORE,
             query_properties=["text"],
-            filters=build_filters(service=service, since=since, until=until, fault_type=fault_type),
+            filters=build_filters(**filters.keywords()),
             limit=limit,
             return_metadata=MetadataQuery(score=True),
             return_properties=["payload"],

@@ -3,15 +3,12 @@ pod, as the file-backed run does."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cli_run import investigate_to_files
 from debian_bins import require
 
 from evals.backends import ServedWorld, real_backends
@@ -27,20 +24,9 @@ ALERT = ["--alert", "checkout p99 latency above 1s", "--at", "2025-06-03T10:10:0
 
 def investigate(tmp_path: Path, world: str, options: dict[str, str]) -> tuple[dict, str]:
     """`production-master investigate` of the alert in the world given; the report as JSON and Markdown."""
-    out = tmp_path / "out"
-    args = ["investigate", "--world", world, "--checkpointer", "memory", "-q", "--out", str(out), *ALERT]
-    args += [x for key, value in options.items() for x in ("--world-option", f"{key}={value}")]
-    result = subprocess.run(
-        [sys.executable, "-m", "api.cli.main", *args],
-        cwd=tmp_path,
-        env={**os.environ, "LANGSMITH_TRACING": "false"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads((out / "report.json").read_text()), (out / "report.md").read_text()
+    args = [x for key, value in options.items() for x in ("--world-option", f"{key}={value}")]
+    report, markdown, _ = investigate_to_files(tmp_path, "--world", world, *ALERT, *args)
+    return report, markdown
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
+import cli_run
 import pytest
 
 from agents.analysis.model.score import load_params
@@ -15,15 +14,7 @@ from agents.analysis.model.score import load_params
 pytestmark = pytest.mark.slow
 
 
-def pm(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli.main", *args],
-        cwd=cwd,
-        env={**os.environ, "LANGSMITH_TRACING": "false", "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
+pm = partial(cli_run.pm, env={"COLUMNS": "200"})
 
 
 @pytest.fixture(scope="module")

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_run import pm
 
 from graphs.contracts import PUBLIC_SCHEMAS
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def pm(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli.main", *args],
-        cwd=cwd,
-        env={**os.environ, "LANGSMITH_TRACING": "false", **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
 
 
 def test_investigate_writes_the_report_and_prints_the_id_first(tmp_path: Path) -> None:

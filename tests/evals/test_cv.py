@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
+
+import cli_run
 
 from tools.worlds.scenarios.loader import DEFAULT_DIR
 
 KEYS = {"as_at_1", "as_at_3", "confirmed_right", "confirmed_wrong", "confirmed_precision", "ece"}
 
 
-def pm(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli.main", *args],
-        cwd=cwd,
-        env={**os.environ, "LANGSMITH_TRACING": "false"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+pm = partial(cli_run.pm, timeout=600)
 
 
 def test_cv_runs_each_case_once_and_writes_the_summary(tmp_path: Path) -> None:

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
+import cli_run
 from petshop_data import INJECTION_MARKER, PAY, SEARCH, SITE, write_set
 
 AT = 1_681_855_803.0
 ISSUES = {"train/issue_0": (SEARCH, AT), "train/issue_1": (SEARCH, AT + 3600), "test/issue_0": (PAY, AT + 7200)}
 
 
-def pm(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli.main", *args],
-        cwd=cwd,
-        env={**os.environ, "LANGSMITH_TRACING": "false"},
-        capture_output=True,
-        text=True,
-        timeout=280,
-    )
+pm = partial(cli_run.pm, timeout=280)
 
 
 def test_eval_petshop_runs_every_issue_through_the_graph_and_scores_it(tmp_path: Path) -> None:

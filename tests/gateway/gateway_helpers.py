@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from processes import stop_process
+
+from memory.launcher import free_port
 
 
 def standin_entry(vendor: str, *, world: str = "demo", fault: str | None = None, after: int = 0) -> dict[str, Any]:
@@ -30,12 +33,6 @@ def write_servers(path: Path, entries: dict[str, dict[str, Any]]) -> Path:
 def write_routing(path: Path, table: dict[str, Any]) -> Path:
     path.write_text(yaml.safe_dump(table))
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
@@ -61,9 +58,4 @@ def http_standin(vendor: str, *, fault: str | None = None, after: int = 0) -> It
             raise RuntimeError(f"stand-in {vendor} did not listen on {port}")
         yield f"http://127.0.0.1:{port}/mcp"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_process(proc, 5)

@@ -6,13 +6,12 @@ The alert text carries each secret as a user pastes it; the planner builds chat 
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import tarfile
+from functools import partial
 from pathlib import Path
 
+import cli_run
 import pytest
 import yaml
 
@@ -63,15 +62,7 @@ def test_every_spelling_of_the_corpus_is_redacted() -> None:
     assert redact("password reset failed for user 4711") == "password reset failed for user 4711"
 
 
-def pm(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli.main", *args],
-        cwd=cwd,
-        env={**os.environ, "LANGSMITH_TRACING": "false", "COLUMNS": "200", "PM_LOG_LEVEL": "DEBUG"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+pm = partial(cli_run.pm, env={"COLUMNS": "200", "PM_LOG_LEVEL": "DEBUG"}, timeout=300)
 
 
 def leaks_after(cwd: Path, thread: str, *outputs: str) -> list[tuple[str, str]]:

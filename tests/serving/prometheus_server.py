@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
+from processes import stop_process, wait_until_ok
 
 from memory.redis_server import free_port
 
@@ -46,22 +46,11 @@ def running_prometheus(targets: list[str], workdir: Path) -> Iterator[str]:
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
-                    break
-            if process.poll() is not None:
-                raise AssertionError("prometheus exited: " + (workdir / "prometheus.log").read_text()[-2000:])
-            time.sleep(0.2)
+        if not wait_until_ok(f"{url}/-/ready", process, 30, every=0.2, timeout=1) and process.poll() is not None:
+            raise AssertionError("prometheus exited: " + (workdir / "prometheus.log").read_text()[-2000:])
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 10)
         log.close()
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from processes import wait_until_ok
 
 from api.auth.tenants import create_tenant
 from memory.redis_server import free_port
@@ -34,14 +35,7 @@ def test_sigterm_stops_the_servers_before_their_stores() -> None:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and serve.poll() is None:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
+        wait_until_ok(f"http://127.0.0.1:{port}/readyz", serve, 180)
         assert serve.poll() is None, serve.stdout.read() if serve.stdout else ""
         check_stores_need_credentials(home)
         check_served_audit_is_under_home(home, port)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
+from processes import stop_process, wait_until_ok
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,22 +37,9 @@ def langgraph_dev(port: int, log: Path, env: dict[str, str]) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"langgraph dev exited: {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{url}/ok", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            pytest.fail(f"langgraph dev did not answer: {log.read_text()[-2000:]}")
+        if not wait_until_ok(f"{url}/ok", proc, 120):
+            what = "exited" if proc.poll() is not None else "did not answer"
+            pytest.fail(f"langgraph dev {what}: {log.read_text()[-2000:]}")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, 20)

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from vendor_helpers import VENV, assert_adapter_fits, text_of, vendor_command, vendor_session
+from vendor_helpers import VENV, assert_adapter_fits, standin, vendor_and_world, vendor_command, vendor_session
 
 from tools import interfaces as io
 from tools.adapters import get_adapter
-from tools.servers.standins.http import Seen, serve
+from tools.servers.standins.http import Seen
 from tools.servers.standins.jira_api import jira_app
 from tools.worlds.base import load_world
 
@@ -38,9 +38,8 @@ def command() -> str:
 
 @pytest.fixture(scope="module")
 def jira(world) -> Iterator[tuple[str, Seen]]:  # type: ignore[no-untyped-def]
-    seen = Seen()
-    with serve(jira_app(world, seen)) as url:
-        yield url, seen
+    with standin(jira_app, world) as answered:
+        yield answered
 
 
 QUIET = {"TOOLSETS": "all", "FASTMCP_CHECK_FOR_UPDATES": "off", "FASTMCP_SHOW_SERVER_BANNER": "false"}
@@ -63,9 +62,7 @@ async def test_contract_of_the_atlassian_adapter(command: str, jira: tuple[str, 
         tools = (await session.list_tools()).tools
         assert_adapter_fits(adapter, tools, samples)
         for operation, query in samples.items():
-            raw = text_of(await session.call_tool(adapter.tool_for(operation), adapter.arguments(operation, query)))
-            got = adapter.parse(operation, raw, query).model_dump(mode="json")
-            want = getattr(world, operation)(query).model_dump(mode="json")
+            got, want = await vendor_and_world(session, adapter, world, operation, query)
             if operation == "add_comment":
                 assert got["ok"] and got["ref"].startswith(f"{KEY}#comment-")
                 continue

@@ -8,12 +8,12 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from vendor_helpers import assert_adapter_fits, text_of, vendor_command, vendor_session
+from vendor_helpers import assert_adapter_fits, standin, vendor_and_world, vendor_command, vendor_session
 
 from tools import interfaces as io
 from tools.adapters import get_adapter
 from tools.servers.standins.grafana_api import grafana_app
-from tools.servers.standins.http import Seen, serve
+from tools.servers.standins.http import Seen
 from tools.worlds.base import load_world
 
 WINDOW = {"start": "2026-11-20T10:30:00Z", "end": "2026-11-20T10:40:00Z"}
@@ -26,9 +26,8 @@ def world():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def grafana(world) -> Iterator[tuple[str, Seen]]:  # type: ignore[no-untyped-def]
-    seen = Seen()
-    with serve(grafana_app(world, seen)) as url:
-        yield url, seen
+    with standin(grafana_app, world) as answered:
+        yield answered
 
 
 def _same(got: dict, want: dict) -> None:
@@ -52,9 +51,7 @@ async def test_contract_of_the_grafana_mcp_adapter(grafana: tuple[str, Seen], wo
         tools = (await session.list_tools()).tools
         assert_adapter_fits(adapter, tools, samples)
         for operation, query in samples.items():
-            raw = text_of(await session.call_tool(adapter.tool_for(operation), adapter.arguments(operation, query)))
-            got = adapter.parse(operation, raw, query).model_dump(mode="json")
-            want = getattr(world, operation)(query).model_dump(mode="json")
+            got, want = await vendor_and_world(session, adapter, world, operation, query)
             assert any(got.values()), f"{operation}: the vendor answered with nothing"
             if operation == "query_metrics":
                 assert [s["instance"] for s in got["series"]] == [s["instance"] for s in want["series"]]

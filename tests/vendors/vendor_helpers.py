@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from mcp.types import Tool
 
 from tools.adapters.base import VendorAdapter
 from tools.interfaces import OpInput
+from tools.servers.standins.http import Seen, serve
 
 VENV = Path(sys.prefix)
 
@@ -74,3 +75,21 @@ def assert_adapter_fits(adapter: VendorAdapter, tools: list[Tool], samples: dict
 def text_of(result: Any) -> str:
     assert not result.isError, f"the vendor tool failed: {[getattr(c, 'text', c) for c in result.content]}"
     return "".join(getattr(part, "text", "") for part in result.content)
+
+
+@contextmanager
+def standin(app: Callable[[Any, Seen], Any], world: Any) -> Iterator[tuple[str, Seen]]:
+    """A vendor's HTTP API stood in on 127.0.0.1 from `world`: its URL and what it was asked."""
+    seen = Seen()
+    with serve(app(world, seen)) as url:
+        yield url, seen
+
+
+async def vendor_and_world(
+    session: ClientSession, adapter: VendorAdapter, world: Any, operation: str, query: OpInput
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`operation` through the vendor's server as our adapter parses it, beside the world's own answer (JSON)."""
+    raw = text_of(await session.call_tool(adapter.tool_for(operation), adapter.arguments(operation, query)))
+    got = adapter.parse(operation, raw, query).model_dump(mode="json")
+    want = getattr(world, operation)(query).model_dump(mode="json")
+    return got, want

@@ -3,15 +3,12 @@ departs together it names none. Alert and ticket path alike."""
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from cli_run import investigate_to_files
 
 from api.render_html import render_html
 from graphs.contracts import Report
@@ -24,20 +21,15 @@ ALERT = ["--alert", "checkout p99 latency above 1s", "--at", "2025-06-03T10:10:0
 
 def investigate(tmp_path: Path, folder: Path, *request: str) -> tuple[dict, str, str]:
     """Run `production-master investigate` on the scenario folder; the report (JSON, Markdown) and the CLI's output."""
-    out = tmp_path / "out"
-    args = ["investigate", "--world", "scenario", "--world-option", f"dir={folder.parent}"]
-    args += ["--world-option", f"scenario={folder.name}", "--checkpointer", "memory", "-q", "--out", str(out)]
-    result = subprocess.run(
-        [sys.executable, "-m", "api.cli.main", *args, *request],
-        cwd=tmp_path,
-        env={**os.environ, "LANGSMITH_TRACING": "false"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads((out / "report.json").read_text()), (out / "report.md").read_text(), result.stdout
+    world = [
+        "--world",
+        "scenario",
+        "--world-option",
+        f"dir={folder.parent}",
+        "--world-option",
+        f"scenario={folder.name}",
+    ]
+    return investigate_to_files(tmp_path, *world, *request)
 
 
 @pytest.mark.parametrize("request_args", [ALERT, ["--ticket", "SHOP-2291"]], ids=["alert", "ticket"])

@@ -3,19 +3,18 @@ events, held deploys, accepted alternative services; clipping and chat order are
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-import yaml
+from scenario_copies import bundled_copy, edit_yaml
 from typer.testing import CliRunner
 
 from api.cli.main import app
 from evals.scenarios.scoring import accepted_rank, score_report
 from graphs.contracts import FaultType, InvestigationRequest, RankedService, Report, ReportStatus, RequestKind
 from tools.interfaces import ChangesIn, QueryLogsIn, QueryMetricsIn, QueryTracesIn
-from tools.worlds.scenarios.loader import DEFAULT_DIR, load_truth
+from tools.worlds.scenarios.loader import load_truth
 from tools.worlds.scenarios.validate import check_world_dir, validate_world_dir
 from tools.worlds.scenarios.world import ScenarioWorld
 
@@ -28,15 +27,7 @@ WINDOW = {
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    target = tmp_path / PAYMENTS
-    shutil.copytree(DEFAULT_DIR / PAYMENTS, target)
-    return target
-
-
-def _edit(path: Path, change) -> None:
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return bundled_copy(tmp_path, PAYMENTS)
 
 
 def _real_world_features(folder: Path) -> None:
@@ -69,10 +60,10 @@ def _real_world_features(folder: Path) -> None:
              "provider": "hetzner", "instances": ["payments-api-3"], "description": "host kernel upgrade"},
         ]  # fmt: skip
 
-    _edit(folder / "scenario.yaml", scenario)
-    _edit(folder / "telemetry.yaml", telemetry)
-    _edit(folder / "changes.yaml", changes)
-    _edit(folder / "truth.yaml", lambda d: d.update(accept_root_cause_services=["node-7"]))
+    edit_yaml(folder / "scenario.yaml", scenario)
+    edit_yaml(folder / "telemetry.yaml", telemetry)
+    edit_yaml(folder / "changes.yaml", changes)
+    edit_yaml(folder / "truth.yaml", lambda d: d.update(accept_root_cause_services=["node-7"]))
 
 
 def test_new_record_types_validate_and_reach_the_operations(folder: Path) -> None:
@@ -128,21 +119,21 @@ def test_an_accepted_alternative_service_counts_as_right(folder: Path) -> None:
 
 def test_bad_new_records_are_errors_naming_the_field(folder: Path) -> None:
     _real_world_features(folder)
-    _edit(folder / "changes.yaml", lambda d: d["deployments"][0].update(status="failed"))
-    _edit(folder / "truth.yaml", lambda d: d.update(accept_root_cause_services=["ghost"]))
-    _edit(folder / "telemetry.yaml", lambda d: d["metrics"]["payments-api"].update({"bad{x=1}": 3}))
+    edit_yaml(folder / "changes.yaml", lambda d: d["deployments"][0].update(status="failed"))
+    edit_yaml(folder / "truth.yaml", lambda d: d.update(accept_root_cause_services=["ghost"]))
+    edit_yaml(folder / "telemetry.yaml", lambda d: d["metrics"]["payments-api"].update({"bad{x=1}": 3}))
     problems = validate_world_dir(folder)
     assert any("telemetry.yaml: metrics" in p and "bad{x=1}" in p for p in problems)
-    _edit(folder / "telemetry.yaml", lambda d: d["metrics"]["payments-api"].pop("bad{x=1}"))
+    edit_yaml(folder / "telemetry.yaml", lambda d: d["metrics"]["payments-api"].pop("bad{x=1}"))
     problems = validate_world_dir(folder)
     assert f"{PAYMENTS}/changes.yaml: deployments.0.status: is 'failed' but the last step says 'succeeded'" in problems
     assert f"{PAYMENTS}/truth.yaml: accept_root_cause_services.0: unknown service 'ghost'" in problems
 
 
 def test_clipping_and_chat_out_of_order_are_warnings_and_strict_fails(folder: Path) -> None:
-    _edit(folder / "telemetry.yaml", lambda d: d["metrics"]["checkout-api"].update(
+    edit_yaml(folder / "telemetry.yaml", lambda d: d["metrics"]["checkout-api"].update(
         queue_depth={"baseline": 5, "anomalies": [{"start": "09:00", "end": "09:30", "value": -8}]}))  # fmt: skip
-    _edit(folder / "chat.yaml", lambda d: d["threads"][0]["messages"][1].update(at="09:40"))
+    edit_yaml(folder / "chat.yaml", lambda d: d["threads"][0]["messages"][1].update(at="09:40"))
     found = check_world_dir(folder)
     assert found.errors == []
     assert any("metrics.checkout-api.queue_depth: goes down to -3" in w for w in found.warnings)
@@ -152,5 +143,5 @@ def test_clipping_and_chat_out_of_order_are_warnings_and_strict_fails(folder: Pa
     strict = runner.invoke(app, ["world", "validate", "--strict", str(folder)])
     assert strict.exit_code == 2 and "warning: " in strict.output
     # a floor set on purpose says the clipping is meant
-    _edit(folder / "telemetry.yaml", lambda d: d["metrics"]["checkout-api"]["queue_depth"].update(min=0))
+    edit_yaml(folder / "telemetry.yaml", lambda d: d["metrics"]["checkout-api"]["queue_depth"].update(min=0))
     assert not any("queue_depth" in w for w in check_world_dir(folder).warnings)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
+from scenario_copies import bundled_copy, edit_yaml
 
 from graphs.contracts import FaultType
 from tools.interfaces import (
@@ -51,15 +50,7 @@ def worlds() -> dict[str, ScenarioWorld]:
 @pytest.fixture
 def broken(tmp_path: Path) -> Path:
     """A writable copy of one bundled scenario."""
-    target = tmp_path / PAYMENTS
-    shutil.copytree(DEFAULT_DIR / PAYMENTS, target)
-    return target
-
-
-def _edit(path: Path, change) -> None:
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return bundled_copy(tmp_path, PAYMENTS)
 
 
 # --- validation ------------------------------------------------------------------------------------
@@ -106,14 +97,14 @@ def test_validate_accepts_a_single_scenario_folder() -> None:
 
 
 def test_validate_reports_schema_errors_with_file_and_field(broken: Path) -> None:
-    _edit(broken / "changes.yaml", lambda d: d["deployments"][0].update(at="not a time", surprise=1))
+    edit_yaml(broken / "changes.yaml", lambda d: d["deployments"][0].update(at="not a time", surprise=1))
     problems = validate_world_dir(broken)
     assert any(p.startswith(f"{PAYMENTS}/changes.yaml: deployments.0.at: bad time 'not a time'") for p in problems)
     assert any("changes.yaml: deployments.0.surprise: Extra inputs are not permitted" in p for p in problems)
 
 
 def test_validate_reports_a_log_placeholder_the_world_could_not_fill(broken: Path) -> None:
-    _edit(broken / "telemetry.yaml", lambda d: d["log_patterns"][0].update(message="rssi={int:-85--115}dBm"))
+    edit_yaml(broken / "telemetry.yaml", lambda d: d["log_patterns"][0].update(message="rssi={int:-85--115}dBm"))
     problems = validate_world_dir(broken)
     assert any(
         p.startswith(f"{PAYMENTS}/telemetry.yaml: log_patterns.0.message:") and "{int:-85--115}" in p for p in problems
@@ -127,9 +118,9 @@ def test_negative_int_placeholders_fill_within_their_range() -> None:
 
 
 def test_validate_reports_dangling_references(broken: Path) -> None:
-    _edit(broken / "scenario.yaml", lambda d: d["edges"].append({"caller": "checkout-api", "callee": "ghost-svc"}))
-    _edit(broken / "changes.yaml", lambda d: d["deployments"][0].update(service="nowhere-svc", at="23:59"))
-    _edit(broken / "truth.yaml", lambda d: d["pinpoint"].update(ref="deadbeefcafe"))
+    edit_yaml(broken / "scenario.yaml", lambda d: d["edges"].append({"caller": "checkout-api", "callee": "ghost-svc"}))
+    edit_yaml(broken / "changes.yaml", lambda d: d["deployments"][0].update(service="nowhere-svc", at="23:59"))
+    edit_yaml(broken / "truth.yaml", lambda d: d["pinpoint"].update(ref="deadbeefcafe"))
     problems = validate_world_dir(broken)
     assert f"{PAYMENTS}/scenario.yaml: edges.6.callee: unknown service 'ghost-svc'" in problems
     assert f"{PAYMENTS}/changes.yaml: deployments.0.service: unknown service 'nowhere-svc'" in problems
@@ -141,7 +132,7 @@ def test_validate_reports_dangling_references(broken: Path) -> None:
 
 
 def test_validate_reports_unknown_flag_in_truth_and_bad_yaml(broken: Path) -> None:
-    _edit(broken / "truth.yaml", lambda d: d.update(pinpoint={"kind": "feature_flag", "ref": "no.such.flag"}))
+    edit_yaml(broken / "truth.yaml", lambda d: d.update(pinpoint={"kind": "feature_flag", "ref": "no.such.flag"}))
     (broken / "chat.yaml").write_text("threads: [unclosed\n")
     problems = validate_world_dir(broken)
     assert any(p.startswith(f"{PAYMENTS}/chat.yaml: line") and "invalid YAML" in p for p in problems)

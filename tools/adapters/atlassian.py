@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 
 from graphs.contracts import Ticket
 from tools import interfaces as io
-from tools.adapters.base import MalformedPayload, Mapping, VendorAdapter
-from tools.adapters.jira import jql_text
+from tools.adapters.base import Mapping, VendorAdapter
+from tools.adapters.jira import comment_ref, jql_text, tickets_in
 
 FIELDS = "summary,description,status,reporter,created,labels,components"
 
@@ -44,19 +44,12 @@ def _ticket(issue: dict[str, Any]) -> Ticket:
 
 
 def _issues(payload: Any) -> list[Ticket]:
-    issues = payload["issues"]
-    if not isinstance(issues, list):
-        raise MalformedPayload("jira_search 'issues' must be a list")
-    return [_ticket(i) for i in issues]
+    return tickets_in(payload, "jira_search", _ticket)
 
 
 def _get(payload: Any, q: io.GetTicketIn, o: dict[str, Any]) -> io.GetTicketOut:
     tickets = [t for t in _issues(payload) if t.key.upper() == q.key.strip().upper()]
     return io.GetTicketOut(ticket=tickets[0] if tickets else None)
-
-
-def _comment(payload: Any, q: io.AddCommentIn, o: dict[str, Any]) -> io.ActionOut:
-    return io.ActionOut(ok=True, ref=f"{q.key}#comment-{payload['id']}")
 
 
 class AtlassianAdapter(VendorAdapter):
@@ -75,5 +68,5 @@ class AtlassianAdapter(VendorAdapter):
             lambda p, q, o: io.SearchTicketsOut(tickets=_issues(p)[: q.limit]),
             lossy=frozenset({"comments"}),
         ),
-        "add_comment": Mapping("jira_add_comment", lambda q, o: {"issue_key": q.key, "body": q.body}, _comment),
+        "add_comment": Mapping("jira_add_comment", lambda q, o: {"issue_key": q.key, "body": q.body}, comment_ref),
     }

@@ -9,6 +9,7 @@ search uses `text ~ "<query>"`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from graphs.contracts import Ticket
@@ -38,20 +39,26 @@ def _ticket(issue: dict[str, Any]) -> Ticket:
     )
 
 
-def _issues(payload: Any) -> list[Ticket]:
+def tickets_in(payload: Any, tool: str, ticket: Callable[[dict[str, Any]], Ticket]) -> list[Ticket]:
+    """The `issues` list of a Jira search answer (`tool` names it in the error), each read by `ticket`."""
     issues = payload["issues"]
     if not isinstance(issues, list):
-        raise MalformedPayload("get-issues 'issues' must be a list")
-    return [_ticket(i) for i in issues]
+        raise MalformedPayload(f"{tool} 'issues' must be a list")
+    return [ticket(i) for i in issues]
+
+
+def comment_ref(payload: Any, q: io.AddCommentIn, o: dict[str, Any]) -> io.ActionOut:
+    """A Jira comment's answer `{id, ...}` as the action's reference `KEY#comment-ID`."""
+    return io.ActionOut(ok=True, ref=f"{q.key}#comment-{payload['id']}")
+
+
+def _issues(payload: Any) -> list[Ticket]:
+    return tickets_in(payload, "get-issues", _ticket)
 
 
 def _get(payload: Any, q: io.GetTicketIn, o: dict[str, Any]) -> io.GetTicketOut:
     tickets = _issues(payload)
     return io.GetTicketOut(ticket=tickets[0] if tickets else None)
-
-
-def _comment(payload: Any, q: io.AddCommentIn, o: dict[str, Any]) -> io.ActionOut:
-    return io.ActionOut(ok=True, ref=f"{q.key}#comment-{payload['id']}")
 
 
 class JiraAdapter(VendorAdapter):
@@ -66,5 +73,5 @@ class JiraAdapter(VendorAdapter):
             lambda q, o: {"jql": f"text ~ {jql_text(q.query)}", "fields": FIELDS, "maxResults": q.limit, "startAt": 0},
             lambda p, q, o: io.SearchTicketsOut(tickets=_issues(p)[: q.limit]),
         ),
-        "add_comment": Mapping("comment-on-issue", lambda q, o: {"issueKey": q.key, "body": q.body}, _comment),
+        "add_comment": Mapping("comment-on-issue", lambda q, o: {"issueKey": q.key, "body": q.body}, comment_ref),
     }

@@ -170,22 +170,6 @@ def parity(
     """Run the same read-only operations against providers a and b on one world and report the differences.
 
     `operations` keeps only those operations' sample cases (a vendor that serves part of an interface)."""
-    return asyncio.run(
-        parity_async(settings, interface, a, b, world, world_options=world_options, cases=cases, operations=operations)
-    )
-
-
-async def parity_async(
-    settings: Settings,
-    interface: str,
-    a: str,
-    b: str,
-    world: str,
-    *,
-    world_options: dict[str, str] | None = None,
-    cases: list[tuple[str, dict[str, Any]]] | None = None,
-    operations: list[str] | None = None,
-) -> ParityReport:
     known = get_interface(interface).operations
     for name in operations or []:
         if name not in known:
@@ -207,9 +191,28 @@ async def parity_async(
             adapter = get_adapter(spec.adapter, spec.options)
             for op, _ in cases:
                 ignored.setdefault(op, set()).update(adapter.lossy(op))
+    return ParityReport(
+        interface=interface,
+        a=a,
+        b=b,
+        world=world,
+        cases=asyncio.run(_run_cases(interface, base, (a, b), providers, cases, ignored)),
+        ignored_fields={op: sorted(fields) for op, fields in ignored.items() if fields},
+    )
+
+
+async def _run_cases(
+    interface: str,
+    route: RouteEntry,
+    names: tuple[str, str],
+    providers: dict[str, ProviderSpec],
+    cases: list[tuple[str, dict[str, Any]]],
+    ignored: dict[str, set[str]],
+) -> list[ParityCase]:
+    """Each case through one gateway per provider in `names` (on `route`), side by side, compared."""
     gateways = [
-        Gateway({interface: base.model_copy(update={"provider": name})}, providers, environ=os.environ)
-        for name in (a, b)
+        Gateway({interface: route.model_copy(update={"provider": name})}, providers, environ=os.environ)
+        for name in names
     ]
     try:
         results = []
@@ -218,14 +221,7 @@ async def parity_async(
             results.append(_compare(op, args, ra, rb, ignored.get(op, set())))
     finally:
         await asyncio.gather(*(gw.close() for gw in gateways))
-    return ParityReport(
-        interface=interface,
-        a=a,
-        b=b,
-        world=world,
-        cases=results,
-        ignored_fields={op: sorted(fields) for op, fields in ignored.items() if fields},
-    )
+    return results
 
 
 def _compare(op: str, args: dict[str, Any], ra: Any, rb: Any, ignored: set[str]) -> ParityCase:

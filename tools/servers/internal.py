@@ -62,12 +62,13 @@ def _tool_function(op: Operation, impl: Callable[[OpInput], OpOutput]) -> Callab
     return tool
 
 
-def parse_options(pairs: list[str]) -> dict[str, str]:
+def parse_options(pairs: list[str], label: str = "world option") -> dict[str, str]:
+    """`key=value` pairs as a dict; a ValueError names the first malformed one (after `label`)."""
     options: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise ValueError(f"world option {pair!r} must look like key=value")
+            raise ValueError(f"{label} {pair!r} must look like key=value")
         options[key] = value
     return options
 

@@ -45,6 +45,14 @@ def load_world(name: str, options: dict[str, str] | None = None) -> World:
     return factory(dict(options or {}))
 
 
+def required_option(options: dict[str, str], world: str, key: str, shape: str) -> str:
+    """`options[key]`, or a ValueError that says the `world` needs `key=<shape>`."""
+    value = options.get(key)
+    if not value:
+        raise ValueError(f"the {world} world needs the option {key}={shape}")
+    return value
+
+
 def world_operation(world: World, operation: str) -> Callable[[OpInput], OpOutput] | None:
     """The world's implementation of an operation, or None when it has no such data."""
     method = getattr(world, operation, None)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from tools import interfaces as io
+from tools.worlds.base import required_option
 from tools.worlds.nezha import NezhaWorld
 
 
@@ -20,9 +21,7 @@ class NezhaMcpWorld:
 
     @classmethod
     def from_options(cls, options: dict[str, str]) -> NezhaMcpWorld:
-        data_dir = options.get("data_dir")
-        if not data_dir:
-            raise ValueError("the nezha world needs the option data_dir=PATH (the dataset's root)")
+        data_dir = required_option(options, "nezha", "data_dir", "PATH (the dataset's root)")
         system = options.get("system", "trainticket")
         days = [d for d in options.get("days", "").split(",") if d] or None
         return cls(NezhaWorld(Path(data_dir), system, days))  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from typing import Any
 
 from graphs.contracts import stable_hash
 from tools.interfaces import INTERFACES, Operation, OpInput, OpOutput
+from tools.worlds.base import required_option
 
 
 class ReplayWorld:
@@ -30,9 +31,7 @@ class ReplayWorld:
     def from_options(cls, options: dict[str, str]) -> ReplayWorld:
         from memory.audit.bundle import load_bundle
 
-        path = options.get("bundle")
-        if not path:
-            raise ValueError("the replay world needs the option bundle=PATH")
+        path = required_option(options, "replay", "bundle", "PATH")
         bundle = load_bundle(Path(path))
         unoffered = {
             event.payload["operation"]

@@ -46,6 +46,20 @@ def _matrix(series: list[MetricSeries]) -> list[dict[str, Any]]:
     ]
 
 
+def _range(world: WorldCalls, expr: str, start: str, end: str | None) -> list[dict[str, Any]]:
+    """A PromQL selector's range over [start, end] from the world, as Prometheus' matrix result."""
+    selector = parse_selector(expr)
+    out = world(
+        "query_metrics",
+        io.QueryMetricsIn,
+        start=when(start, EARLIEST),
+        end=when(end, LATEST),
+        service=_exact(selector, "service"),
+        metrics=_metrics_of(selector),
+    )
+    return _matrix(out.series)
+
+
 def _logs(world: WorldCalls, start: str | None, end: str | None, **filters: Any) -> list[LogLine]:
     out = world(
         "query_logs", io.QueryLogsIn, start=when(start, EARLIEST), end=when(end, LATEST), limit=200_000, **filters
@@ -88,16 +102,7 @@ def grafana_mcp_tools(world: WorldCalls) -> list[VendorTool]:
         stepSeconds: int = 60,
         queryType: str = "range",
     ) -> list[dict[str, Any]]:
-        selector = parse_selector(expr)
-        out = world(
-            "query_metrics",
-            io.QueryMetricsIn,
-            start=when(startTime, EARLIEST),
-            end=when(endTime, LATEST),
-            service=_exact(selector, "service"),
-            metrics=_metrics_of(selector),
-        )
-        return _matrix(out.series)
+        return _range(world, expr, startTime, endTime)
 
     def list_loki_label_values(
         datasourceUid: str, labelName: str, startRfc3339: str | None = None, endRfc3339: str | None = None
@@ -149,16 +154,7 @@ def grafana_datasource_tools(world: WorldCalls) -> list[VendorTool]:
         }
 
     def query_prometheus(expr: str, fromTime: str, toTime: str | None = None, step: str = "60s") -> dict:
-        selector = parse_selector(expr)
-        out = world(
-            "query_metrics",
-            io.QueryMetricsIn,
-            start=when(fromTime, EARLIEST),
-            end=when(toTime, LATEST),
-            service=_exact(selector, "service"),
-            metrics=_metrics_of(selector),
-        )
-        return {"status": "success", "data": {"resultType": "matrix", "result": _matrix(out.series)}}
+        return {"status": "success", "data": {"resultType": "matrix", "result": _range(world, expr, fromTime, toTime)}}
 
     return [
         VendorTool("query_app_logs", query_app_logs, ("query_logs", "list_services")),

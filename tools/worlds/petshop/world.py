@@ -24,6 +24,7 @@ import numpy as np
 
 from graphs.contracts import DependencyEdge, MetricSeries, ServiceInfo, utc
 from tools import interfaces as io
+from tools.worlds.base import required_option
 from tools.worlds.petshop.files import MetricTable, issue_dirs, read_graph, read_metrics
 
 REFERENCE_DIR = "noissue"
@@ -54,12 +55,8 @@ class PetShopWorld:
 
     @classmethod
     def from_options(cls, options: dict[str, str]) -> PetShopWorld:
-        data_dir = options.get("data_dir")
-        if not data_dir:
-            raise ValueError("the petshop world needs the option data_dir=PATH (the folder that holds the sets)")
-        set_name = options.get("set")
-        if not set_name:
-            raise ValueError("the petshop world needs the option set=NAME (a folder with graph.csv, e.g. low_traffic)")
+        data_dir = required_option(options, "petshop", "data_dir", "PATH (the folder that holds the sets)")
+        set_name = required_option(options, "petshop", "set", "NAME (a folder with graph.csv, e.g. low_traffic)")
         return cls(Path(data_dir), set_name, options.get("issue") or None)
 
     def describe(self) -> dict[str, Any]:

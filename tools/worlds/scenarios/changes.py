@@ -68,6 +68,11 @@ def infrastructure_lines(events: list[InfraEventSpec], owners: dict[str, str]) -
     return lines
 
 
+def _listed(shas: list[str], by_sha: dict[str, CommitSpec]) -> str:
+    """One `- <sha> <title>` line per commit (the title when the scenario has the commit)."""
+    return "\n".join(f"- {sha} {by_sha[sha].title if sha in by_sha else ''}".rstrip() for sha in shas)
+
+
 def build_changes(spec: ChangesSpec) -> ChangeLog:
     log = ChangeLog()
     by_sha: dict[str, CommitSpec] = {c.sha: c for c in spec.commits}
@@ -85,7 +90,7 @@ def build_changes(spec: ChangesSpec) -> ChangeLog:
             )
         )
     for pr in spec.pull_requests:
-        listed = "\n".join(f"- {sha} {by_sha[sha].title if sha in by_sha else ''}".rstrip() for sha in pr.commits)
+        listed = _listed(pr.commits, by_sha)
         diffs = "\n".join(by_sha[sha].diff for sha in pr.commits if sha in by_sha)
         body = "\n\n".join(part for part in (pr.description.strip(), f"Commits:\n{listed}" if listed else "", diffs))
         log.pull_requests.append(
@@ -101,7 +106,7 @@ def build_changes(spec: ChangesSpec) -> ChangeLog:
             )
         )
     for d in spec.deployments:
-        listed = "\n".join(f"- {sha} {by_sha[sha].title if sha in by_sha else ''}".rstrip() for sha in d.commits)
+        listed = _listed(d.commits, by_sha)
         scope = f"instances: {', '.join(d.instances)}" if d.instances else "instances: all"
         log.deployments.append(
             Change(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -86,6 +87,12 @@ class _References:
     def add(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}")
 
+    def _unique(self, where: str, what: str, keys: Iterable[str]) -> None:
+        """A problem for each key that occurs more than once."""
+        for name, count in Counter(keys).items():
+            if count > 1:
+                self.add(where, f"duplicate {what} {name!r}")
+
     def warn(self, where: str, message: str) -> None:
         self.warnings.append(f"{where}: {message}")
 
@@ -135,9 +142,7 @@ class _References:
 
     def _topology(self) -> None:
         spec = self.s.spec
-        for name, count in Counter(svc.name for svc in spec.services).items():
-            if count > 1:
-                self.add(f"{SCENARIO_FILE}: services", f"duplicate service {name!r}")
+        self._unique(f"{SCENARIO_FILE}: services", "service", (svc.name for svc in spec.services))
         for i, edge in enumerate(spec.edges):
             self.service(f"{SCENARIO_FILE}: edges.{i}.caller", edge.caller)
             self.service(f"{SCENARIO_FILE}: edges.{i}.callee", edge.callee)
@@ -224,9 +229,7 @@ class _References:
                 self._repo_matches(f"{where}.repo", pr.service, pr.repo)
             self.in_window(f"{where}.at", pr.at, early_ok=True)
             self._commits(f"{where}.commits", pr.commits, shas)
-        for name, count in Counter(d.id for d in c.deployments).items():
-            if count > 1:
-                self.add("changes.yaml: deployments", f"duplicate deployment id {name!r}")
+        self._unique("changes.yaml: deployments", "deployment id", (d.id for d in c.deployments))
         for i, deploy in enumerate(c.deployments):
             where = f"changes.yaml: deployments.{i}"
             self.service(f"{where}.service", deploy.service)
@@ -234,9 +237,7 @@ class _References:
             self.in_window(f"{where}.at", deploy.at)
             self._commits(f"{where}.commits", deploy.commits, shas)
             self._deploy_steps(where, deploy)
-        for name, count in Counter(f.key for f in c.flags).items():
-            if count > 1:
-                self.add("changes.yaml: flags", f"duplicate flag {name!r}")
+        self._unique("changes.yaml: flags", "flag", (f.key for f in c.flags))
         for i, flag in enumerate(c.flags):
             where = f"changes.yaml: flags.{i}"
             self.service(f"{where}.service", flag.service)
@@ -244,16 +245,12 @@ class _References:
                 self.in_window(f"{where}.history.{j}.at", step.at)
                 if j and step.at < flag.history[j - 1].at:
                     self.add(f"{where}.history.{j}.at", "history must be in time order")
-        for name, count in Counter(cfg.id for cfg in c.config_changes).items():
-            if count > 1:
-                self.add("changes.yaml: config_changes", f"duplicate config change id {name!r}")
+        self._unique("changes.yaml: config_changes", "config change id", (cfg.id for cfg in c.config_changes))
         for i, cfg in enumerate(c.config_changes):
             where = f"changes.yaml: config_changes.{i}"
             self.service(f"{where}.service", cfg.service)
             self.in_window(f"{where}.at", cfg.at)
-        for name, count in Counter(e.id for e in c.infrastructure).items():
-            if count > 1:
-                self.add("changes.yaml: infrastructure", f"duplicate infrastructure event id {name!r}")
+        self._unique("changes.yaml: infrastructure", "infrastructure event id", (e.id for e in c.infrastructure))
         for i, event in enumerate(c.infrastructure):
             where = f"changes.yaml: infrastructure.{i}"
             for j, name in enumerate(event.services):
@@ -290,9 +287,7 @@ class _References:
                 self.add(where, f"unknown commit {ref!r}")
 
     def _chat_and_code(self) -> None:
-        for name, count in Counter(t.id for t in self.s.chat.threads).items():
-            if count > 1:
-                self.add("chat.yaml: threads", f"duplicate thread id {name!r}")
+        self._unique("chat.yaml: threads", "thread id", (t.id for t in self.s.chat.threads))
         for i, thread in enumerate(self.s.chat.threads):
             for j, message in enumerate(thread.messages):
                 self.in_window(f"chat.yaml: threads.{i}.messages.{j}.at", message.at)
