@@ -87,9 +87,6 @@ class DeadLetterStore(Protocol):
     async def aclose(self) -> None: ...
 
 
-SETTLED_SQL = "SELECT run FROM settled_runs WHERE id = ?"
-
-
 class SqliteDeadLetters:
     """`<home>/dead-letters.sqlite`; each call opens its own connection off the event loop."""
 

@@ -99,8 +99,7 @@ def exception_types(error: BaseException) -> list[str]:
 def is_transient(error_types: list[str], message: str) -> bool:
     """True when the letter's failure is a store or connection that was down (worth running again unattended)."""
     if error_types:
-        raised = _raised(error_types)
-        if raised & PERMANENT_TYPES:
+        if error_types[0] in PERMANENT_TYPES:  # the raised type itself, not a base or a cause, settles it
             return False
         if any(name in TRANSIENT_TYPES for name in error_types):
             return True
@@ -109,11 +108,6 @@ def is_transient(error_types: list[str], message: str) -> bool:
             return found is not None and found.group(1) in SOCKET_ERRNOS
         return False
     return bool(TRANSIENT_MESSAGES.search(_message_text(message)))
-
-
-def _raised(error_types: list[str]) -> set[str]:
-    """The first (most specific) type only: a permanent type as the raised one settles it."""
-    return {error_types[0]}
 
 
 def _message_text(message: str) -> str:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from agents.analysis.libraries import dependency_bumps, registry_names, shipped_commits
 from agents.collector.common import Collected, window_args
 from agents.evidence import from_result
 from agents.services import NodeServices
 from graphs.contracts import Capability, CapabilityTask, Change, EvidenceKind, InvestigationRequest, TimeWindow
-from tools.gateway.models import ToolResult, ToolStatus
+from tools.gateway.models import ToolResult
 
 SOURCES = (
     ("version-control", "list_deployments", "deployments"),
@@ -25,18 +26,24 @@ MAX_SERVICES_ASKED = 25  # per-service questions when a provider cannot answer f
 LIBRARY_LOOKBACK = timedelta(days=30)  # a library's release may come weeks before its consumers ship it
 
 
+class Ask(NamedTuple):
+    """One question of the release context: an interface operation over the window, for a service or for all."""
+
+    interface: str
+    operation: str
+    what: str
+    service: str | None
+
+
 async def release_context(task: CapabilityTask, request: InvestigationRequest, services: NodeServices) -> Collected:
     out = Collected(task.capability)
-    services_in_scope = task.scope.services or [None]
-    calls = [(iface, op, what, svc) for iface, op, what in SOURCES for svc in services_in_scope]
-    results = await asyncio.gather(
-        *(services.gateway.call(iface, op, window_args(task.scope.window, service=svc)) for iface, op, _, svc in calls)
-    )
-    answered = list(zip(calls, results, strict=True))
+    window = task.scope.window
+    asks = [Ask(iface, op, what, svc) for iface, op, what in SOURCES for svc in task.scope.services or [None]]
+    answered = list(zip(asks, await _ask_all(asks, window, services), strict=True))
     if not task.scope.services:
-        answered = await _asked_per_service(answered, task, services)
-    for (_, _, what, _), result in answered:
-        data = out.payload(result, what, task.scope.window)
+        answered = await _asked_per_service(answered, window, services)
+    for ask, result in answered:
+        data = out.payload(result, ask.what, window)
         for raw in (data or {}).get("changes", []):
             change = Change.model_validate(raw)
             out.evidence.append(change_evidence(task.capability, result, change))
@@ -44,41 +51,27 @@ async def release_context(task: CapabilityTask, request: InvestigationRequest, s
     return out
 
 
-Answered = list[tuple[tuple[str, str, str, str | None], ToolResult]]
+async def _ask_all(asks: list[Ask], window: TimeWindow, services: NodeServices) -> list[ToolResult]:
+    return await asyncio.gather(
+        *(services.gateway.call(a.interface, a.operation, window_args(window, service=a.service)) for a in asks)
+    )
 
 
-async def _asked_per_service(answered: Answered, task: CapabilityTask, services: NodeServices) -> Answered:
-    """Ask again per known service where a provider refused a window-wide question (a version-control server that
-    lists one repository at a time cannot answer 'every deploy in the window')."""
-    failed = [i for i, ((iface, *_), result) in enumerate(answered) if iface == "version-control" and _refused(result)]
-    if not failed:
+async def _asked_per_service(
+    answered: list[tuple[Ask, ToolResult]], window: TimeWindow, services: NodeServices
+) -> list[tuple[Ask, ToolResult]]:
+    """Where a vendor tool cannot express a window-wide question (a version-control server that lists one repository
+    at a time), the same question once per service the log system knows."""
+    if not any(result.error_kind == "inexpressible" for _, result in answered):
         return answered
     known = await services.gateway.call("log-system", "list_services", {})
     names = [str(n) for n in ((known.data or {}).get("services") or [])][:MAX_SERVICES_ASKED] if known.ok else []
-    if not names:
-        return answered
-    window = task.scope.window
-    retries = [(i, name) for i in failed for name in names]
-    results = await asyncio.gather(
-        *(
-            services.gateway.call(answered[i][0][0], answered[i][0][1], window_args(window, service=name))
-            for i, name in retries
-        )
-    )
-    kept: Answered = []
-    for index, item in enumerate(answered):
-        got = [
-            ((*item[0][:3], name), result)
-            for (i, name), result in zip(retries, results, strict=True)
-            if i == index and result.status is ToolStatus.ok
-        ]
-        kept.extend(got or [item])  # nothing answered per service either: the first failure is the absence recorded
+    kept: list[tuple[Ask, ToolResult]] = []
+    for ask, result in answered:
+        per_service = [ask._replace(service=name) for name in names] if result.error_kind == "inexpressible" else []
+        got = [(a, r) for a, r in zip(per_service, await _ask_all(per_service, window, services), strict=True) if r.ok]
+        kept.extend(got or [(ask, result)])  # nothing answered per service: the first answer is the absence recorded
     return kept
-
-
-def _refused(result: ToolResult) -> bool:
-    """The provider failed, or its vendor tool could not express the question, rather than found nothing."""
-    return result.status in (ToolStatus.error, ToolStatus.refused) or result.error_kind == "inexpressible"
 
 
 async def _shipped_libraries(out: Collected, task: CapabilityTask, services: NodeServices) -> None:

@@ -156,12 +156,11 @@ async def _redrive_served(settings: Settings, letter: DeadLetter, url: str | Non
         raise UserError("give --api-key (the tenant's key) or set PM_SERVICE_TOKEN to re-drive a served run")
     from langgraph_sdk.errors import APIStatusError
 
+    from api.http.redrive import continue_run
+
     try:
         state = await client.threads.get_state(letter.investigation_id)
-        if state.get("checkpoint") and state.get("values"):  # continue where it failed: the failed node runs again
-            run = await client.runs.create(letter.investigation_id, "investigation", checkpoint=state["checkpoint"])
-        else:  # it failed before its first checkpoint: start over from its input
-            run = await client.runs.create(letter.investigation_id, "investigation", input=letter.inputs)
+        run = await continue_run(client, letter, "investigation", state)
     except APIStatusError as error:
         raise UserError(f"the server refused the re-drive: {error}") from None
     letters = _store(settings)

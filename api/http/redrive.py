@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -107,11 +108,10 @@ class AutoRedrive:
             return 0  # reported, or re-driven by another instance since the list was read
         client = self.ctx.client_for(letter.tenant)
         runs = await client.runs.list(letter.investigation_id, limit=20)
-        if any(r["status"] in ACTIVE for r in runs):
+        if _running(runs):
             return 0  # a re-drive (or a takeover after a crash) is running: its outcome decides
         state = await client.threads.get_state(letter.investigation_id)
-        newest = max(runs, key=lambda r: str(r.get("created_at") or ""), default=None)
-        if newest is not None and newest["status"] != "error":
+        if _newest_did_not_fail(runs):
             if (state.get("values") or {}).get("report") and await self.store.remove(letter.investigation_id):
                 # it reported after all (clearing the letter failed then): nothing to run again
                 AUTO_REDRIVES.labels("reported").inc()
@@ -128,12 +128,7 @@ class AutoRedrive:
         if counted is None:
             return 0
         try:
-            if state.get("checkpoint") and state.get("values"):  # continue where it failed
-                run = await client.runs.create(
-                    letter.investigation_id, self.settings.graph_id, checkpoint=state["checkpoint"]
-                )
-            else:  # it failed before its first checkpoint: start over from its input
-                run = await client.runs.create(letter.investigation_id, self.settings.graph_id, input=letter.inputs)
+            run = await continue_run(client, letter, self.settings.graph_id, state)
         except Exception as error:
             AUTO_REDRIVES.labels("refused").inc()
             await self._note(letter, f"automatic re-drive {attempt} refused: {type(error).__name__}", attempt=attempt)
@@ -152,10 +147,7 @@ class AutoRedrive:
     async def _in_flight(self, letter: DeadLetter) -> bool:
         """A run on the thread is pending or running, or the newest one did not fail (e.g. waits on an approval)."""
         runs = await self.ctx.client_for(letter.tenant).runs.list(letter.investigation_id, limit=20)
-        if any(r["status"] in ACTIVE for r in runs):
-            return True
-        newest = max(runs, key=lambda r: str(r.get("created_at") or ""), default=None)
-        return newest is not None and newest["status"] != "error"
+        return _running(runs) or _newest_did_not_fail(runs)
 
     async def _mark(self, letter: DeadLetter, status: RedriveStatus) -> bool:
         if letter.status == status:
@@ -174,6 +166,22 @@ class AutoRedrive:
             await AuditTrail(self.audit, letter.investigation_id, tenant=letter.tenant).note(text, actor=ACTOR, **extra)
         except Exception as error:
             _log.warning("cannot write the re-drive note of %s: %s", letter.investigation_id, type(error).__name__)
+
+
+async def continue_run(client: Any, letter: DeadLetter, graph_id: str, state: dict[str, Any]) -> dict[str, Any]:
+    """A new run on the letter's thread: from its last checkpoint (the failed node runs again), else from its input."""
+    if state.get("checkpoint") and state.get("values"):
+        return await client.runs.create(letter.investigation_id, graph_id, checkpoint=state["checkpoint"])
+    return await client.runs.create(letter.investigation_id, graph_id, input=letter.inputs)
+
+
+def _running(runs: list[dict[str, Any]]) -> bool:
+    return any(r["status"] in ACTIVE for r in runs)
+
+
+def _newest_did_not_fail(runs: list[dict[str, Any]]) -> bool:
+    newest = max(runs, key=lambda r: str(r.get("created_at") or ""), default=None)
+    return newest is not None and newest["status"] != "error"
 
 
 async def redrive_loop(settings: ServingSettings) -> None:
@@ -200,8 +208,6 @@ async def redrive_loop(settings: ServingSettings) -> None:
 
 def enabled(settings: ServingSettings) -> bool:
     """On in served mode (`serve` sets the token and the shared store); `PM_AUTO_REDRIVE=0` turns it off."""
-    import os
-
     return settings.auto_redrive and settings.service_token is not None and os.environ.get("PM_DEAD_LETTERS") == "redis"
 
 
