@@ -79,51 +79,47 @@ def test_the_secrets_gate_fails_on_a_new_secret_and_passes_once_it_is_marked_fak
     assert passed.stdout.startswith("PASS secrets")
 
 
+BROKEN_PACKAGES = {
+    "kustomize container may escalate": (
+        "deploy/kubernetes/base/production-master.yaml",
+        "allowPrivilegeEscalation: false",
+        "allowPrivilegeEscalation: true",
+        ("checkov", "CKV_K8S_20"),
+    ),
+    "chart container may escalate": (
+        "deploy/helm/production-master/templates/_helpers.tpl",
+        "allowPrivilegeEscalation: false",
+        "allowPrivilegeEscalation: true",
+        ("CKV_K8S_20", "helm-"),
+    ),
+    "chart does not render": (
+        "deploy/helm/production-master/values.yaml",
+        "existingSecret: production-master",
+        'existingSecret: ""',
+        ("helm chart: execution error", "existingSecret is required"),
+    ),
+    "field kubernetes does not know": (
+        "deploy/kubernetes/base/policies.yaml",
+        "  minAvailable: 1\n",
+        "  minAvailable: 1\n  minReady: 1\n",
+        ("invalid object", "minReady"),
+    ),
+}
+
+
 @needs_tools
-def test_the_manifests_gate_fails_on_a_privileged_container(tmp_path: Path) -> None:
+@pytest.mark.parametrize("broken", sorted(BROKEN_PACKAGES))
+def test_the_manifests_gate_fails_on_a_broken_package(tmp_path: Path, broken: str) -> None:
+    path, good, bad, expected = BROKEN_PACKAGES[broken]
     root = project(tmp_path, "deploy/kubernetes", "deploy/helm")
-    deployment = root / "deploy" / "kubernetes" / "base" / "production-master.yaml"
-    text = deployment.read_text()
-    assert "allowPrivilegeEscalation: false" in text
-    deployment.write_text(text.replace("allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true"))
+    target = root / path
+    text = target.read_text()
+    assert good in text
+    target.write_text(text.replace(good, bad))
     result = gates(root, "manifests")
     assert result.returncode == 1
     assert result.stdout.startswith("FAIL manifests")
-    assert "checkov" in result.stdout and "CKV_K8S_20" in result.stdout
-
-
-@needs_tools
-def test_the_manifests_gate_fails_on_a_chart_whose_containers_may_escalate(tmp_path: Path) -> None:
-    root = project(tmp_path, "deploy/kubernetes", "deploy/helm")
-    helpers = root / "deploy" / "helm" / "production-master" / "templates" / "_helpers.tpl"
-    text = helpers.read_text()
-    assert "allowPrivilegeEscalation: false" in text
-    helpers.write_text(text.replace("allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true"))
-    result = gates(root, "manifests")
-    assert result.returncode == 1
-    assert result.stdout.startswith("FAIL manifests")
-    assert "CKV_K8S_20" in result.stdout and "helm-" in result.stdout
-
-
-@needs_tools
-def test_the_manifests_gate_fails_when_the_chart_does_not_render(tmp_path: Path) -> None:
-    root = project(tmp_path, "deploy/kubernetes", "deploy/helm")
-    values = root / "deploy" / "helm" / "production-master" / "values.yaml"
-    values.write_text(values.read_text().replace("existingSecret: production-master", 'existingSecret: ""'))
-    result = gates(root, "manifests")
-    assert result.returncode == 1
-    assert result.stdout.startswith("FAIL manifests")
-    assert "helm chart: execution error" in result.stdout and "existingSecret is required" in result.stdout
-
-
-@needs_tools
-def test_the_manifests_gate_fails_on_a_field_kubernetes_does_not_know(tmp_path: Path) -> None:
-    root = project(tmp_path, "deploy/kubernetes", "deploy/helm")
-    policies = root / "deploy" / "kubernetes" / "base" / "policies.yaml"
-    policies.write_text(policies.read_text().replace("  minAvailable: 1\n", "  minAvailable: 1\n  minReady: 1\n"))
-    result = gates(root, "manifests")
-    assert result.returncode == 1
-    assert "invalid object" in result.stdout and "minReady" in result.stdout
+    assert all(part in result.stdout for part in expected), result.stdout
 
 
 def test_a_pytest_backed_gate_fails_with_its_failing_test_and_the_others_still_report(tmp_path: Path) -> None:
