@@ -12,19 +12,10 @@ from tools.worlds.scenarios.loader import load_truth, parse_scenario, scenario_n
 from tools.worlds.scenarios.validate import validate_world_dir
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "tools" / "worlds" / "scenarios"
-SETS = [
-    SCENARIOS / "heldout",
-    SCENARIOS / "heldout2",
-    SCENARIOS / "heldout3",
-    SCENARIOS / "heldout4",
-    SCENARIOS / "heldout5",
-    SCENARIOS / "heldout6",
-    SCENARIOS / "heldout7",
-    SCENARIOS / "heldout8",
-    SCENARIOS / "heldout9",
-    SCENARIOS / "heldout10",
-    SCENARIOS / "heldout11",
-]
+SETS = sorted(
+    (p for p in SCENARIOS.glob("heldout*") if p.is_dir() and scenario_names(p)),
+    key=lambda p: (len(p.name), p.name),
+)
 WORLDS = [pytest.param(root / name, id=f"{root.name}/{name}") for root in SETS for name in scenario_names(root)]
 
 
