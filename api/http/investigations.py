@@ -137,9 +137,16 @@ def _status(thread_status: str, values: dict[str, Any], pending: list[PendingAct
     return "completed" if values.get("report") else "queued"
 
 
-async def resume(ctx: ServingContext, tenant: str, thread_id: str, answer: dict[str, Any]) -> Accepted:
-    """Answer the approval interrupt: a run that resumes the graph with `answer`."""
+async def resume(
+    ctx: ServingContext, tenant: str, thread_id: str, answer: dict[str, Any], wait_s: float = 0.0
+) -> Accepted:
+    """Answer the approval interrupt: a run that resumes the graph with `answer`. With `wait_s`, a run still
+    finishing the step that posted its report is given that long to reach the interrupt."""
     current = await view(ctx, tenant, thread_id)
+    deadline = asyncio.get_running_loop().time() + wait_s
+    while current.status in ("running", "queued") and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.25)
+        current = await view(ctx, tenant, thread_id)
     if current.status != "awaiting_approval":
         raise ValueError(f"investigation {thread_id} is {current.status}, not awaiting approval")
     client = ctx.client_for(tenant)

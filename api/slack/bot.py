@@ -26,6 +26,7 @@ from graphs.contracts import InvestigationRequest, RequestKind
 THREAD_KEY = "pm:slack:{investigation}"
 MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
 AT = re.compile(r"\s+at\s+(\d{4}-\d\d-\d\dT[0-9:.]+Z?)$")
+APPROVAL_WAIT_S = 30.0  # how long a decision on a just-posted report waits for the run to stop for approval
 
 
 def build_bolt_app(ctx: ServingContext) -> AsyncApp:
@@ -64,7 +65,8 @@ def build_bolt_app(ctx: ServingContext) -> AsyncApp:
         answer = {"approved": True, "by": user} if action["action_id"] == APPROVE else {"reject_all": True, "by": user}
         where = await _thread_of(ctx, investigation)
         try:
-            await investigations.resume(ctx, settings.slack_tenant, investigation, answer)
+            # the report carrying the buttons is posted just before the graph stops for approval: a quick click waits
+            await investigations.resume(ctx, settings.slack_tenant, investigation, answer, wait_s=APPROVAL_WAIT_S)
         except (ValueError, investigations.InvestigationNotFound) as error:
             await client.chat_postMessage(text=f"Not resumed: {error}", **where)
             return
