@@ -19,7 +19,7 @@ from evals.scenarios.runner import scenario_settings, ticket_request
 from graphs.contracts import InvestigationRequest, Report
 from graphs.runner import open_session
 from graphs.settings import Settings
-from tools.worlds.scenarios.loader import DEFAULT_DIR, load_truth, scenario_names
+from tools.worlds.scenarios.loader import DEFAULT_DIR, heldout_sets, load_truth, scenario_names
 
 SCENARIO_ROOT = DEFAULT_DIR.parent
 NEZHA_GROUPS = {
@@ -50,8 +50,7 @@ def available_groups(
         groups += [Group(f"petshop-{name}", "petshop", petshop_dir, name) for name in sets]
     if (scenario_root / "data").is_dir():
         groups.append(Group("scenarios", "scenarios", scenario_root / "data"))
-    held = sorted(p for p in scenario_root.glob("heldout*") if p.is_dir() and scenario_names(p))
-    groups += [Group(p.name, "scenarios", p) for p in sorted(held, key=lambda p: (len(p.name), p.name))]
+    groups += [Group(p.name, "scenarios", p) for p in heldout_sets(scenario_root)]
     return groups
 
 

@@ -8,14 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tools.worlds.scenarios.loader import load_truth, parse_scenario, scenario_names
+from tools.worlds.scenarios.loader import heldout_sets, load_truth, parse_scenario, scenario_names
 from tools.worlds.scenarios.validate import validate_world_dir
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "tools" / "worlds" / "scenarios"
-SETS = sorted(
-    (p for p in SCENARIOS.glob("heldout*") if p.is_dir() and scenario_names(p)),
-    key=lambda p: (len(p.name), p.name),
-)
+SETS = heldout_sets(SCENARIOS)
 WORLDS = [pytest.param(root / name, id=f"{root.name}/{name}") for root in SETS for name in scenario_names(root)]
 
 

@@ -64,6 +64,12 @@ def scenario_names(root: Path | str = DEFAULT_DIR) -> list[str]:
     return sorted(p.name for p in base.iterdir() if (p / SCENARIO_FILE).is_file())
 
 
+def heldout_sets(root: Path | str = DEFAULT_DIR.parent) -> list[Path]:
+    """The written scenario sets (`heldout`, `heldout2`, ...) that hold scenarios, in the order they were added."""
+    held = [p for p in Path(root).glob("heldout*") if p.is_dir() and scenario_names(p)]
+    return sorted(held, key=lambda p: (len(p.name), p.name))
+
+
 def resolve_scenario_dir(root: Path | str | None, name: str | None) -> Path:
     """The folder of a scenario: root/name, or root itself when it is a scenario folder."""
     base = Path(root) if root else DEFAULT_DIR
