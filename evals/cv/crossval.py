@@ -1,6 +1,6 @@
-"""Nested leave-one-group-out CV of the conditional logit: inside each outer fold the L2 penalty is chosen by an inner
-leave-one-group-out CV, and the calibration and confirmation rule come from the training groups' own out-of-fold
-predictions, so no figure is in-sample."""
+"""Nested leave-one-group-out CV of the conditional logit: inside each outer fold the penalty (L2 and group balance)
+is chosen by an inner leave-one-group-out CV, and the calibration and confirmation rule come from the training
+groups' own out-of-fold predictions, so no figure is in-sample."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from agents.analysis.model.calibrate import (
     is_ticket,
     reliability,
 )
-from agents.analysis.model.fit import L2, L2_GRID, Case, fit, held_out_nll, utilities
+from agents.analysis.model.fit import BALANCE_GRID, L2_GRID, PENALTY, Case, Penalty, fit, held_out_nll, utilities
 from agents.analysis.model.score import shares
 
 
@@ -27,7 +27,8 @@ class Prediction:
     """One case scored by a model that never saw its group."""
 
     case: Case
-    rank: int | None  # honest: a candidate tying the truth counts as ahead of it
+    rank: int | None  # honest: a candidate tying the truth counts as ahead of it; accepted alternatives count
+    primary_rank: int | None = None  # the same for the label's primary service alone
     top: float = 0.0  # the winner's share of the case
     runner: float = 0.0
     top_features: dict[str, float] = field(default_factory=dict)
@@ -62,11 +63,15 @@ class Calibration:
         p.confirmed = p.confidence >= rule.threshold and p.top - p.runner >= rule.margin
 
 
-def honest_rank(case: Case, u: list[float]) -> int | None:
-    truth = case.truth_index
-    if truth is None:
+def honest_rank(case: Case, u: list[float], *, primary_only: bool = False) -> int | None:
+    """The rank of the best-placed right answer (the truth or, unless primary_only, an accepted alternative), every
+    other candidate that ties it counted ahead: what `eval scenarios` scores."""
+    answers = {case.truth} if primary_only else {case.truth, *case.accepted}
+    mine = [v for s, v in zip(case.services, u, strict=True) if s in answers]
+    if not mine:
         return None
-    return 1 + sum(1 for i, v in enumerate(u) if i != truth and v >= u[truth])
+    best = max(mine)
+    return 1 + sum(1 for s, v in zip(case.services, u, strict=True) if s not in answers and v >= best)
 
 
 def predict(cases: list[Case], weights: dict[str, float]) -> list[Prediction]:
@@ -75,7 +80,7 @@ def predict(cases: list[Case], weights: dict[str, float]) -> list[Prediction]:
         u = utilities(case, weights)
         p = shares(u)
         order = sorted(range(len(u)), key=lambda i: -u[i])
-        pred = Prediction(case, honest_rank(case, u))
+        pred = Prediction(case, honest_rank(case, u), honest_rank(case, u, primary_only=True))
         if order:
             pred.top, pred.top_features = p[order[0]], case.features[order[0]]
             pred.runner = p[order[1]] if len(order) > 1 else 0.0
@@ -90,41 +95,38 @@ class Folds:
     def __init__(self, cases: list[Case]) -> None:
         self.cases = cases
         self.groups = sorted({c.group for c in cases})
-        self._fits: dict[tuple[frozenset[str], float], dict[str, float]] = {}
+        self._fits: dict[tuple[frozenset[str], Penalty], dict[str, float]] = {}
 
-    def weights(self, left_out: frozenset[str], l2: float) -> dict[str, float]:
-        key = (left_out, l2)
+    def weights(self, left_out: frozenset[str], penalty: Penalty) -> dict[str, float]:
+        key = (left_out, penalty)
         if key not in self._fits:
-            self._fits[key] = fit([c for c in self.cases if c.group not in left_out], l2)
+            self._fits[key] = fit([c for c in self.cases if c.group not in left_out], penalty)
         return self._fits[key]
 
-    def choose_l2(self, left_out: frozenset[str] = frozenset()) -> float:
-        """The penalty from L2_GRID whose inner leave-one-group-out predictions give the truth the highest likelihood
-        (the smaller penalty on a tie); L2 when fewer than two groups remain."""
+    def choose_penalty(self, left_out: frozenset[str] = frozenset()) -> Penalty:
+        """The (L2, balance) whose inner leave-one-group-out predictions give the truth the highest likelihood, each
+        group's mean counted once so that no system outvotes the others (the smaller penalty, then the smaller
+        balance, on a tie); PENALTY when fewer than two groups remain."""
         inner = [g for g in self.groups if g not in left_out]
         if len(inner) < 2:
-            return L2
+            return PENALTY
         scores = []
-        for l2 in L2_GRID:
+        for penalty in (Penalty(l2, b) for l2 in L2_GRID for b in BALANCE_GRID):
             total = 0.0
             for g in inner:
-                w = self.weights(left_out | {g}, l2)
-                total += sum(v for c in self.cases if c.group == g and (v := held_out_nll(c, w)) is not None)
-            scores.append((round(total, 6), l2))
+                w = self.weights(left_out | {g}, penalty)
+                nll = [v for c in self.cases if c.group == g and (v := held_out_nll(c, w)) is not None]
+                total += sum(nll) / len(nll) if nll else 0.0
+            scores.append((round(total, 6), penalty))
         return min(scores)[1]
 
-    def out_of_fold(self, left_out: frozenset[str], l2: float) -> list[Prediction]:
+    def out_of_fold(self, left_out: frozenset[str], penalty: Penalty) -> list[Prediction]:
         """Each remaining group predicted by weights fitted on the other remaining groups."""
         out: list[Prediction] = []
         for g in self.groups:
             if g not in left_out:
-                out += predict([c for c in self.cases if c.group == g], self.weights(left_out | {g}, l2))
+                out += predict([c for c in self.cases if c.group == g], self.weights(left_out | {g}, penalty))
         return out
-
-
-def out_of_fold(cases: list[Case], l2: float = L2) -> list[Prediction]:
-    """Each group predicted by weights fitted on the others."""
-    return Folds(cases).out_of_fold(frozenset(), l2)
 
 
 def calibration_of(oof: list[Prediction]) -> Calibration:
@@ -144,17 +146,17 @@ def calibration_of(oof: list[Prediction]) -> Calibration:
     return Calibration(calibrator, cap, rules)
 
 
-def nested_cv(cases: list[Case], folds: Folds | None = None) -> tuple[list[Prediction], dict[str, float]]:
+def nested_cv(cases: list[Case], folds: Folds | None = None) -> tuple[list[Prediction], dict[str, Penalty]]:
     """Outer folds leave one group out; the penalty, calibration and rules come from inner folds of the training
     groups. Returns the predictions and the penalty each outer fold chose."""
     folds = folds or Folds(cases)
     out: list[Prediction] = []
-    chosen: dict[str, float] = {}
+    chosen: dict[str, Penalty] = {}
     for group in folds.groups:
         left_out = frozenset({group})
-        chosen[group] = l2 = folds.choose_l2(left_out)
-        calibration = calibration_of(folds.out_of_fold(left_out, l2))
-        for p in predict([c for c in cases if c.group == group], folds.weights(left_out, l2)):
+        chosen[group] = penalty = folds.choose_penalty(left_out)
+        calibration = calibration_of(folds.out_of_fold(left_out, penalty))
+        for p in predict([c for c in cases if c.group == group], folds.weights(left_out, penalty)):
             if p.top > 0:
                 calibration.judge(p)
             out.append(p)
@@ -169,6 +171,7 @@ def metrics(preds: list[Prediction]) -> dict[str, float | int]:
         "cases": n,
         "as_at_1": round(sum(1 for p in preds if p.rank == 1) / n, 4) if n else 0.0,
         "as_at_3": round(sum(1 for p in preds if p.rank is not None and p.rank <= 3) / n, 4) if n else 0.0,
+        "as_at_1_primary": round(sum(1 for p in preds if p.primary_rank == 1) / n, 4) if n else 0.0,
         "confirmed": len(confirmed),
         "confirmed_right": good,
         "confirmed_wrong": len(confirmed) - good,

@@ -12,12 +12,14 @@ DATASET_PATH = PARAMS_PATH.with_name("dataset.json")
 
 
 def save_dataset(cases: list[Case], path: Path = DATASET_PATH) -> None:
-    """Per case: its group, the candidates' features and the position of the truth (-1: not proposed)."""
+    """Per case: its group, the candidates' features, the position of the truth (-1: not proposed) and of the
+    accepted alternatives."""
     names = sorted({n for c in cases for row in c.features for n in row})
     rows = [
         {
             "group": c.group,
             "truth": -1 if c.truth_index is None else c.truth_index,
+            "accepted": [i for i, s in enumerate(c.services) if s in c.accepted and s != c.truth],
             "rows": [{str(names.index(k)): v for k, v in row.items()} for row in c.features],
         }
         for c in cases
@@ -39,6 +41,7 @@ def load_dataset(path: Path = DATASET_PATH) -> list[Case]:
                 truth=services[row["truth"]] if row["truth"] >= 0 else "",
                 services=services,
                 features=[{names[int(k)]: v for k, v in r.items()} for r in row["rows"]],
+                accepted=[services[j] for j in row.get("accepted", [])],
             )
         )
     return out

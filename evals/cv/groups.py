@@ -102,6 +102,8 @@ async def _nezha(group: Group, folder: Path, base: Settings, log: Callable[[str]
 
 
 async def _scenarios(group: Group, folder: Path, base: Settings, log: Callable[[str], None]) -> list[Case]:
+    """Each written incident; its accepted alternatives are read from the label on every run (not cached), so a
+    label's author may add one without the case being investigated again."""
     out: list[Case] = []
     for name in scenario_names(group.root):
         path = folder / f"{name}.json"
@@ -114,11 +116,12 @@ async def _scenarios(group: Group, folder: Path, base: Settings, log: Callable[[
             except Exception as exc:  # one broken world must not hide the others; it counts as a miss
                 log(f"{group.name} {name} failed: {type(exc).__name__}: {exc}")
                 report = None
-            truth = load_truth(group.root / name).root_cause_service
-            row = _from_report(name, group.name, truth, report, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            row = _from_report(name, group.name, load_truth(group.root / name).root_cause_service, report, seconds)
             path.write_text(row.model_dump_json())
             log(f"{group.name} {name} {len(row.services)} candidates {row.seconds:.1f}s")
-        out.append(row)
+        accepted = load_truth(group.root / name).accept_root_cause_services
+        out.append(row.model_copy(update={"accepted": list(accepted)}))
     return out
 
 

@@ -7,8 +7,8 @@ def render(result: dict) -> str:
     lines = [
         "# Cross-validated (leave one group out)",
         "",
-        "| group | cases | at 1 | at 3 | confirmed right / wrong | precision | ECE |",
-        "|---|---|---|---|---|---|---|",
+        "| group | cases | at 1 | at 3 | at 1, primary service only | confirmed right / wrong | precision | ECE |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     rows = [
         *result["groups"].items(),
@@ -18,6 +18,7 @@ def render(result: dict) -> str:
     for name, m in rows:
         lines.append(
             f"| {name} | {m['cases']} | {100 * m['as_at_1']:.1f} % | {100 * m['as_at_3']:.1f} % | "
+            f"{100 * m['as_at_1_primary']:.1f} % | "
             f"{m['confirmed_right']} / {m['confirmed_wrong']} | {100 * m['confirmed_precision']:.1f} % | "
             f"{m['ece']:.3f} |"
         )

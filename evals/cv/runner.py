@@ -57,7 +57,8 @@ def evaluate(cases: list[Case], out: Path, scenario_groups: set[str], write_para
     params = final_params(cases, folds)
     result["params"] = {
         "l2": params.l2,
-        "l2_per_fold": penalties,
+        "balance": params.balance,
+        "penalty_per_fold": {g: p._asdict() for g, p in penalties.items()},
         "cap": params.cap,
         "alert": {"threshold": params.confirm_threshold, "margin": params.confirm_margin},
         "ticket": {"threshold": params.ticket_threshold, "margin": params.ticket_margin},
@@ -87,14 +88,15 @@ def final_params(cases: list[Case], folds: Folds | None = None) -> Params:
     """The penalty by leave-one-group-out CV over every group, weights on every case at it; calibration, cap and
     the confirmation rules from the out-of-fold predictions."""
     folds = folds or Folds(cases)
-    l2 = folds.choose_l2()
-    calibration = calibration_of(folds.out_of_fold(frozenset(), l2))
+    penalty = folds.choose_penalty()
+    calibration = calibration_of(folds.out_of_fold(frozenset(), penalty))
     alert, ticket = calibration.rules["alert"], calibration.rules["ticket"]
     return Params(
-        version=f"clogit-l2-{l2}-n{len(cases)}",
+        version=f"clogit-l2-{penalty.l2}-b{penalty.balance}-n{len(cases)}",
         command=COMMAND,
-        l2=l2,
-        weights=fit(cases, l2),
+        l2=penalty.l2,
+        balance=penalty.balance,
+        weights=fit(cases, penalty),
         calibration=calibration.calibrator,
         confirm_threshold=alert.threshold,
         confirm_margin=alert.margin,

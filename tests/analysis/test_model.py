@@ -15,9 +15,9 @@ from agents.analysis.model.calibrate import (
     inputs,
 )
 from agents.analysis.model.features import CaseGraph, graph_features
-from agents.analysis.model.fit import L2, L2_GRID, Case, fit
+from agents.analysis.model.fit import BALANCE_GRID, L2_GRID, PENALTY, Case, Penalty, case_weights, fit
 from agents.analysis.model.score import Params, calibrated, confirmed, load_params, shares
-from evals.cv.crossval import Folds, nested_cv
+from evals.cv.crossval import Folds, honest_rank, nested_cv
 from evals.cv.dataset import load_dataset
 from evals.cv.runner import final_params
 from graphs.contracts import DependencyEdge
@@ -74,7 +74,26 @@ def test_the_fit_learns_the_feature_that_marks_the_truth_and_is_deterministic():
     weights = fit(cases)
     assert weights["mark"] > 1.0 and abs(weights.get("noise", 0.0)) < 0.5
     assert fit(cases) == weights
-    assert fit(cases, l2=100.0)["mark"] < weights["mark"]  # the penalty shrinks it
+    assert fit(cases, Penalty(100.0, 0.0))["mark"] < weights["mark"]  # the penalty shrinks it
+
+
+def _marked(n: int, group: str, feature: str) -> list[Case]:
+    """n cases whose truth carries `feature` and a decoy carries the other group's feature."""
+    other = "beta" if feature == "alpha" else "alpha"
+    rows = [{feature: 1.0}, {other: 1.0}]
+    return [Case(case_id=f"{group}{i}", group=group, truth="t", services=["t", "u"], features=rows) for i in range(n)]
+
+
+def test_balance_lets_a_small_group_count_as_much_as_a_large_one():
+    # a large group where `alpha` marks the truth, a small one where `beta` does: they disagree
+    cases = _marked(40, "big", "alpha") + _marked(4, "small", "beta")
+    assert list(case_weights(cases, 0.0)) == [1.0] * 44
+    assert abs(sum(case_weights(cases, 1.0)[:40]) - sum(case_weights(cases, 1.0)[40:])) < 1e-9
+    plain, balanced = fit(cases, Penalty(1.0, 0.0)), fit(cases, Penalty(1.0, 1.0))
+    assert plain["alpha"] - plain["beta"] > 1.0  # case-weighed: the large group wins outright
+    assert (
+        abs(balanced.get("alpha", 0.0) - balanced.get("beta", 0.0)) < 0.05
+    )  # group-weighed: neither outvotes the other
 
 
 def test_a_case_whose_truth_was_never_proposed_carries_no_weight():
@@ -149,15 +168,25 @@ def test_each_path_has_its_own_rule():
 def test_the_penalty_is_chosen_by_inner_cv_and_only_with_two_groups_to_choose_by():
     cases = _cases(10, "a") + _cases(10, "b") + _cases(10, "c")
     folds = Folds(cases)
-    assert folds.choose_l2() in L2_GRID and folds.choose_l2() == Folds(cases).choose_l2()
-    assert folds.choose_l2(frozenset({"a", "b"})) == L2
-    assert folds.choose_l2() == min(L2_GRID)  # a feature that always marks the truth: the least shrinkage fits best
+    chosen = folds.choose_penalty()
+    assert chosen.l2 in L2_GRID and chosen.balance in BALANCE_GRID and chosen == Folds(cases).choose_penalty()
+    assert folds.choose_penalty(frozenset({"a", "b"})) == PENALTY
+    # a feature that always marks the truth: the least shrinkage fits best; equal groups leave balance moot (the
+    # smallest wins the tie)
+    assert chosen == Penalty(min(L2_GRID), min(BALANCE_GRID))
+
+
+def test_an_accepted_alternative_counts_as_right_and_ties_still_count_against():
+    case = Case(case_id="x", group="a", truth="db", services=["job", "db", "api"], features=[{}] * 3, accepted=["job"])
+    assert honest_rank(case, [3.0, 2.0, 1.0]) == 1  # the author also accepts the job that overloaded the db
+    assert honest_rank(case, [3.0, 2.0, 1.0], primary_only=True) == 2
+    assert honest_rank(case, [1.0, 2.0, 2.0]) == 2  # the api ties the best accepted answer: counted ahead
 
 
 def test_nested_cv_confirms_what_every_group_agrees_on_and_still_below_certainty():
     cases = _cases(8, "a") + _cases(8, "b") + _cases(8, "c")
     preds, penalties = nested_cv(cases)
-    assert set(penalties) == {"a", "b", "c"} and all(v in L2_GRID for v in penalties.values())
+    assert set(penalties) == {"a", "b", "c"} and all(v.l2 in L2_GRID for v in penalties.values())
     assert all(p.right and p.confirmed for p in preds)
     assert all(0.9 < p.confidence <= 1 - 1 / (16 + 2) for p in preds)  # 16 out-of-fold cases: the cap's bound
 
@@ -167,7 +196,7 @@ def test_refitting_the_checked_in_data_reproduces_the_checked_in_params():
     cases = load_dataset()
     assert len({c.group for c in cases}) >= 2 and params.command
     fresh = final_params(cases)
-    assert fresh.l2 == params.l2 and fresh.cap == params.cap
+    assert (fresh.l2, fresh.balance, fresh.cap) == (params.l2, params.balance, params.cap)
     assert set(fresh.weights) == set(params.weights)
     assert all(abs(fresh.weights[k] - v) < 1e-3 for k, v in params.weights.items())
     assert all(abs(fresh.calibration[k] - v) < 1e-3 for k, v in params.calibration.items())

@@ -1,18 +1,32 @@
 """The fitting procedure: a conditional logit (softmax over each case's candidates) with an L2 penalty.
 
-Each case contributes -log P(truth), P the softmax of w.x over its candidates; cases whose truth the engine never
-proposed carry no gradient (they count as misses when scored). Deterministic: L-BFGS-B from zero weights. The
-penalty is chosen from L2_GRID by leave-one-group-out CV on the training groups (`evals.cv.crossval.Folds`).
+Each case contributes -log P(truth), P the softmax of w.x over its candidates, weighed by (mean group size / its
+group's size) ** balance: at balance 0 every case counts once, at 1 every group counts as much as any other, so the
+two large Nezha groups need not outvote thirty small written ones (nor the reverse). Cases whose truth the engine
+never proposed carry no gradient (they count as misses when scored). Deterministic: L-BFGS-B from zero weights. The
+penalty (L2 and balance) is chosen by leave-one-group-out CV on the training groups (`evals.cv.crossval.Folds`).
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from scipy.optimize import minimize
 
-L2 = 1.0  # only when fewer than two training groups leave nothing to choose the penalty by
 L2_GRID = (0.3, 1.0, 3.0, 10.0)
+BALANCE_GRID = (0.0, 0.5, 1.0)
+
+
+class Penalty(NamedTuple):
+    """What the fit trades likelihood against: the L2 strength and how far groups are weighed equally."""
+
+    l2: float
+    balance: float
+
+
+PENALTY = Penalty(1.0, 0.0)  # only when fewer than two training groups leave nothing to choose the penalty by
 
 
 class Case(BaseModel):
@@ -24,6 +38,7 @@ class Case(BaseModel):
     services: list[str]
     features: list[dict[str, float]]
     seconds: float = 0.0
+    accepted: list[str] = Field(default_factory=list)  # alternatives the label's author also counts as right
 
     @property
     def truth_index(self) -> int | None:
@@ -56,14 +71,26 @@ def _stack(cases: list[Case], names: list[str]) -> tuple[np.ndarray, np.ndarray,
     return x, np.array(starts, dtype=int), np.array(truths, dtype=int)
 
 
-def fit(cases: list[Case], l2: float = L2) -> dict[str, float]:
-    """Weights per feature that maximise the penalised likelihood of each case's true candidate."""
+def case_weights(cases: list[Case], balance: float) -> np.ndarray:
+    """Per usable case (truth proposed), (mean group size / its group's size) ** balance."""
+    groups = [c.group for c in cases if c.truth_index is not None]
+    if not groups:
+        return np.zeros(0)
+    size = {g: groups.count(g) for g in set(groups)}
+    mean = len(groups) / len(size)
+    return np.array([(mean / size[g]) ** balance for g in groups])
+
+
+def fit(cases: list[Case], penalty: Penalty = PENALTY) -> dict[str, float]:
+    """Weights per feature that maximise the penalised, group-weighed likelihood of each case's true candidate."""
     names = feature_names(cases)
     x, starts, truths = _stack(cases, names)
     if not len(starts) or not names:
         return {}
     sizes = np.diff(np.append(starts, len(x)))
     owner = np.repeat(np.arange(len(starts)), sizes)
+    weight = case_weights(cases, penalty.balance)
+    l2 = penalty.l2
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         u = x @ w
@@ -71,8 +98,8 @@ def fit(cases: list[Case], l2: float = L2) -> dict[str, float]:
         e = np.exp(u - top[owner])
         z = np.add.reduceat(e, starts)
         p = e / z[owner]
-        nll = float(np.sum(np.log(z) + top - u[truths]))
-        grad = x.T @ p - x[truths].sum(axis=0)
+        nll = float(weight @ (np.log(z) + top - u[truths]))
+        grad = x.T @ (p * weight[owner]) - weight @ x[truths]
         return nll + 0.5 * l2 * float(w @ w), grad + l2 * w
 
     result = minimize(loss, np.zeros(len(names)), jac=True, method="L-BFGS-B", options={"maxiter": 1000})

@@ -23,6 +23,7 @@ class Params(BaseModel):
     version: str = "unfitted"
     command: str = ""
     l2: float = 1.0
+    balance: float = 0.0  # groups weighed by (mean size / size) ** balance in the fit
     weights: dict[str, float] = Field(default_factory=lambda: {"legacy_share": 5.0})
     calibration: dict[str, float] = Field(default_factory=lambda: {"logit_top": 1.0})
     confirm_threshold: float = 0.9
