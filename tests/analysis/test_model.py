@@ -101,6 +101,14 @@ def test_a_case_whose_truth_was_never_proposed_carries_no_weight():
     assert fit([missed]) == {}
 
 
+def test_an_accepted_alternative_is_a_right_answer_to_the_fit():
+    # the author names the database and also accepts the batch job that overloaded it; the engine proposed the job
+    rows = [{"mark": 1.0}, {"noise": 1.0}]
+    case = Case(case_id="j", group="a", truth="db", services=["job", "api"], features=rows, accepted=["job"])
+    assert fit([case] * 5)["mark"] > 0.5
+    assert fit([case.model_copy(update={"accepted": []})] * 5) == {}
+
+
 TWO = [{"sig_latency": 1.0}, {"sig_latency": 0.5}]
 
 
