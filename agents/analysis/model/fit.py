@@ -4,8 +4,8 @@ Each case contributes -log P(a right answer), P the softmax of w.x over its cand
 and the alternatives its author also accepts, weighed by (mean group size / its group's size) ** balance: at balance
 0 every case counts once, at 1 every group counts as much as any other, so the two large Nezha groups need not
 outvote thirty small written ones (nor the reverse). Cases with no right answer among the candidates carry no
-gradient (they count as misses when scored). Deterministic: L-BFGS-B from zero weights. The
-penalty (L2 and balance) is chosen by leave-one-group-out CV on the training groups (`evals.cv.crossval.Folds`).
+gradient (they count as misses when scored). Deterministic: L-BFGS-B from zero weights. The penalty (L2 and
+balance) is chosen by leave-one-group-out CV on the training groups (`evals.cv.crossval.Folds`).
 """
 
 from __future__ import annotations
