@@ -20,6 +20,7 @@ from agents.analysis.model.calibrate import (
 )
 from agents.analysis.model.fit import BALANCE_GRID, L2_GRID, PENALTY, Case, Penalty, fit, held_out_nll, utilities
 from agents.analysis.model.score import shares
+from evals.scenarios.scoring import rank_among
 
 
 @dataclass
@@ -64,14 +65,10 @@ class Calibration:
 
 
 def honest_rank(case: Case, u: list[float], *, primary_only: bool = False) -> int | None:
-    """The rank of the best-placed right answer (the truth or, unless primary_only, an accepted alternative), every
-    other candidate that ties it counted ahead: what `eval scenarios` scores."""
+    """The rank of the best-placed right answer (the truth or, unless primary_only, an accepted alternative), as
+    `eval scenarios` scores it."""
     answers = {case.truth} if primary_only else {case.truth, *case.accepted}
-    mine = [v for s, v in zip(case.services, u, strict=True) if s in answers]
-    if not mine:
-        return None
-    best = max(mine)
-    return 1 + sum(1 for s, v in zip(case.services, u, strict=True) if s not in answers and v >= best)
+    return rank_among(list(zip(case.services, u, strict=True)), answers)
 
 
 def predict(cases: list[Case], weights: dict[str, float]) -> list[Prediction]:

@@ -107,22 +107,30 @@ async def _scenarios(group: Group, folder: Path, base: Settings, log: Callable[[
     out: list[Case] = []
     for name in scenario_names(group.root):
         path = folder / f"{name}.json"
-        if (row := _cached(path)) is None:
-            started = time.perf_counter()
-            try:
-                async with open_session(scenario_settings(group.root, name, base)) as session:
-                    outcome = await session.run(ticket_request(group.root / name), thread_id=f"cv-{name}")
-                report = outcome.report
-            except Exception as exc:  # one broken world must not hide the others; it counts as a miss
-                log(f"{group.name} {name} failed: {type(exc).__name__}: {exc}")
-                report = None
-            seconds = time.perf_counter() - started
-            row = _from_report(name, group.name, load_truth(group.root / name).root_cause_service, report, seconds)
+        row = _cached(path)
+        report, seconds = (None, 0.0) if row is not None else await _investigate_scenario(group, name, base, log)
+        label = load_truth(group.root / name)  # the scorer's side, after the investigation
+        if row is None:
+            row = _from_report(name, group.name, label.root_cause_service, report, seconds)
             path.write_text(row.model_dump_json())
             log(f"{group.name} {name} {len(row.services)} candidates {row.seconds:.1f}s")
-        accepted = load_truth(group.root / name).accept_root_cause_services
-        out.append(row.model_copy(update={"accepted": list(accepted)}))
+        out.append(row.model_copy(update={"accepted": list(label.accept_root_cause_services)}))
     return out
+
+
+async def _investigate_scenario(
+    group: Group, name: str, base: Settings, log: Callable[[str], None]
+) -> tuple[Report | None, float]:
+    """One written incident through the full graph from its ticket, and how long it took."""
+    started = time.perf_counter()
+    try:
+        async with open_session(scenario_settings(group.root, name, base)) as session:
+            outcome = await session.run(ticket_request(group.root / name), thread_id=f"cv-{name}")
+        report = outcome.report
+    except Exception as exc:  # one broken world must not hide the others; it counts as a miss
+        log(f"{group.name} {name} failed: {type(exc).__name__}: {exc}")
+        report = None
+    return report, time.perf_counter() - started
 
 
 async def _petshop(group: Group, folder: Path, base: Settings, log: Callable[[str], None]) -> list[Case]:

@@ -72,9 +72,13 @@ def checklist_completeness(report: Report) -> float:
 
 
 def accepted_rank(ranking: list[tuple[str, float]], truth: TruthSpec) -> int | None:
-    """The honest rank of the best-placed accepted service (the truth or an accepted alternative); the
-    alternatives do not count against each other."""
-    accepted = {truth.root_cause_service, *truth.accept_root_cause_services}
+    """The honest rank of the best-placed accepted service (the truth or an accepted alternative)."""
+    return rank_among(ranking, {truth.root_cause_service, *truth.accept_root_cause_services})
+
+
+def rank_among(ranking: list[tuple[str, float]], accepted: set[str]) -> int | None:
+    """The rank of the best-placed accepted service, every other service tying it counted ahead; the accepted ones
+    do not count against each other. None when none of them is ranked."""
     scores = [score for service, score in ranking if service in accepted]
     if not scores:
         return None
