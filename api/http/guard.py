@@ -6,6 +6,8 @@ runtime's own middleware, so it sees requests as the client sent them:
 - 415 for a body that is not JSON on our JSON routes (`/v1/...`);
 - 422 for JSON nested deeper than `PM_MAX_JSON_DEPTH`, and for control characters (NUL...) in the path, the query,
   or any JSON key or string (PostgreSQL cannot store NUL, and no id, key or label needs one);
+- 422 for a top-level JSON or query integer outside the signed 64-bit range (a `limit` or `offset` PostgreSQL cannot
+  bind: the runtime's search routes bound them from below only);
 - every 5xx answer's body replaced by a generic one (the runtime's errors may quote SQL and its parameters).
 """
 
@@ -16,7 +18,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,6 +30,7 @@ JSON_ONLY_PREFIXES = ("/v1/",)  # Slack's interactions are form-encoded; the run
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # the API's description and the runtime's build info: they map the attack surface, so they need a key too
 KEYED_PAGES = frozenset({"/docs", "/redoc", "/openapi.json", "/info", "/docs/oauth2-redirect"})
+INT64 = range(-(2**63), 2**63)
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
 
@@ -67,6 +70,20 @@ def control_character_at(value: Any) -> str | None:
                 stack.append((f"{where}.{key}" if where else key, child))
         elif isinstance(item, list):
             stack.extend((f"{where}.{index}" if where else str(index), child) for index, child in enumerate(item))
+    return None
+
+
+def out_of_range_integer(fields: dict[str, Any], *, texts: bool = False) -> str | None:
+    """The first top-level field whose integer (or, with `texts`, integer text: a query) lies outside int64."""
+    for name, value in fields.items():
+        if isinstance(value, int) and not isinstance(value, bool):
+            beyond = value not in INT64
+        elif texts and isinstance(value, str) and (digits := value.strip().lstrip("+-")).isdigit():
+            beyond = len(digits.lstrip("0")) > 19 or int(value) not in INT64
+        else:
+            continue
+        if beyond:
+            return _printable(name)
     return None
 
 
@@ -122,6 +139,9 @@ class RequestGuard:
         if CONTROL.search(path) or CONTROL.search(query):
             where = "path" if CONTROL.search(path) else "query"
             raise Refusal(422, "validation_error", f"{where}: control characters (e.g. NUL) are not allowed in ids")
+        raw_query = scope.get("query_string", b"").decode("latin-1")
+        if (field := out_of_range_integer(dict(parse_qsl(raw_query)), texts=True)) is not None:
+            raise _beyond_int64(field)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         if path.rstrip("/") in KEYED_PAGES and self.authenticate is not None:
             refused = await self.authenticate(headers)
@@ -174,10 +194,16 @@ class RequestGuard:
         where = control_character_at(parsed)
         if where is not None:
             raise Refusal(422, "validation_error", f"{where}: control characters (e.g. NUL) are not allowed")
+        if isinstance(parsed, dict) and (field := out_of_range_integer(parsed)) is not None:
+            raise _beyond_int64(field)
         return parsed
 
     def _too_large(self) -> Refusal:
         return Refusal(413, "request_too_large", f"body: larger than {self.max_body_bytes} bytes (the limit)")
+
+
+def _beyond_int64(field: str) -> Refusal:
+    return Refusal(422, "validation_error", f"{field}: must lie between -2**63 and 2**63 - 1")
 
 
 def _scrubbing(send: Send) -> Send:

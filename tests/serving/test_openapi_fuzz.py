@@ -187,3 +187,18 @@ def test_the_runtimes_thread_and_run_routes_get_no_5xx(
     fives = sum(n for code, n in (statuses + hostile_statuses).items() if code >= 500)
     print(f"\nschemathesis (runtime): {total} requests over {len(operations)} operations, {fives} 5xx")
     assert not failures + hostile_failures, "\n".join((failures + hostile_failures)[:10])
+
+
+def test_search_offsets_beyond_64_bits_get_a_422_naming_the_field(fuzz_target: tuple[Instance, NewTenant]) -> None:
+    instance, tenant = fuzz_target
+    headers = {"authorization": f"Bearer {tenant.api_key}"}
+    with client(instance) as http:
+        answers = {
+            path: http.post(path, json={"offset": 2**63}, headers=headers)
+            for path in ("/runs/crons/search", "/threads/search", "/assistants/search")
+        }
+        fitting = http.post("/threads/search", json={"offset": 2**63 - 1, "limit": 5}, headers=headers)
+    for path, answer in answers.items():
+        assert answer.status_code == 422, (path, answer.text)
+        assert answer.json()["message"].startswith("offset: "), (path, answer.text)
+    assert fitting.status_code == 200 and fitting.json() == []
