@@ -1,6 +1,7 @@
-"""Nested leave-one-group-out CV of the conditional logit: inside each outer fold the penalty (L2 and group balance)
-is chosen by an inner leave-one-group-out CV, and the calibration and confirmation rule come from the training
-groups' own out-of-fold predictions, so no figure is in-sample."""
+"""Nested leave-one-group-out CV of the conditional logit: inside each outer fold the penalty (L2, group balance and
+the weight of the groups the engine was developed on) is chosen by an inner leave-one-group-out CV, and the
+calibration and confirmation rule come from the training groups' own out-of-fold predictions, so no figure is
+in-sample."""
 
 from __future__ import annotations
 
@@ -18,7 +19,17 @@ from agents.analysis.model.calibrate import (
     is_ticket,
     reliability,
 )
-from agents.analysis.model.fit import BALANCE_GRID, L2_GRID, PENALTY, Case, Penalty, fit, held_out_nll, utilities
+from agents.analysis.model.fit import (
+    BALANCE_GRID,
+    DEVELOPED_GRID,
+    L2_GRID,
+    PENALTY,
+    Case,
+    Penalty,
+    fit,
+    held_out_nll,
+    utilities,
+)
 from agents.analysis.model.score import shares
 from evals.scenarios.scoring import rank_among
 
@@ -92,6 +103,7 @@ class Folds:
     def __init__(self, cases: list[Case]) -> None:
         self.cases = cases
         self.groups = sorted({c.group for c in cases})
+        self.developed = {c.group for c in cases if c.developed}
         self._fits: dict[tuple[frozenset[str], Penalty], dict[str, float]] = {}
 
     def weights(self, left_out: frozenset[str], penalty: Penalty) -> dict[str, float]:
@@ -101,21 +113,25 @@ class Folds:
         return self._fits[key]
 
     def choose_penalty(self, left_out: frozenset[str] = frozenset()) -> Penalty:
-        """The (L2, balance) whose inner leave-one-group-out predictions give the truth the highest likelihood, each
-        group's mean counted once so that no system outvotes the others (the smaller penalty, then the smaller
-        balance, on a tie); PENALTY when fewer than two groups remain."""
+        """The (L2, balance, developed) whose inner leave-one-group-out predictions give the right answers the highest
+        likelihood on the groups the engine was not developed on (the incidents it will meet; all groups when none
+        is), each group's mean counted once so that no system outvotes the others (the first of the grid's order on
+        a tie); PENALTY when fewer than two groups remain."""
         inner = [g for g in self.groups if g not in left_out]
         if len(inner) < 2:
             return PENALTY
+        judged = [g for g in inner if g not in self.developed] or inner
+        grid = DEVELOPED_GRID if self.developed & set(inner) else (1.0,)
         scores = []
-        for penalty in (Penalty(l2, b) for l2 in L2_GRID for b in BALANCE_GRID):
+        penalties = [Penalty(l2, b, d) for l2 in L2_GRID for b in BALANCE_GRID for d in grid]
+        for order, penalty in enumerate(penalties):
             total = 0.0
-            for g in inner:
+            for g in judged:
                 w = self.weights(left_out | {g}, penalty)
                 nll = [v for c in self.cases if c.group == g and (v := held_out_nll(c, w)) is not None]
                 total += sum(nll) / len(nll) if nll else 0.0
-            scores.append((round(total, 6), penalty))
-        return min(scores)[1]
+            scores.append((round(total, 6), order))
+        return penalties[min(scores)[1]]
 
     def out_of_fold(self, left_out: frozenset[str], penalty: Penalty) -> list[Prediction]:
         """Each remaining group predicted by weights fitted on the other remaining groups."""

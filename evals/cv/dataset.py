@@ -13,13 +13,14 @@ DATASET_PATH = PARAMS_PATH.with_name("dataset.json")
 
 def save_dataset(cases: list[Case], path: Path = DATASET_PATH) -> None:
     """Per case: its group, the candidates' features, the position of the truth (-1: not proposed) and of the
-    accepted alternatives."""
+    accepted alternatives, and whether the engine was developed on its group."""
     names = sorted({n for c in cases for row in c.features for n in row})
     rows = [
         {
             "group": c.group,
             "truth": -1 if c.truth_index is None else c.truth_index,
             "accepted": [i for i, s in enumerate(c.services) if s in c.accepted and s != c.truth],
+            "developed": c.developed,
             "rows": [{str(names.index(k)): v for k, v in row.items()} for row in c.features],
         }
         for c in cases
@@ -42,6 +43,7 @@ def load_dataset(path: Path = DATASET_PATH) -> list[Case]:
                 services=services,
                 features=[{names[int(k)]: v for k, v in r.items()} for r in row["rows"]],
                 accepted=[services[j] for j in row.get("accepted", [])],
+                developed=row.get("developed", False),
             )
         )
     return out

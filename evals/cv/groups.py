@@ -27,6 +27,12 @@ NEZHA_GROUPS = {
     "nezha-ob": ("onlineboutique", ["2022-08-22", "2022-08-23"]),
 }
 
+# The written groups whose failures the engine's passes were developed against (the bundled worlds and sets 1-19, 24
+# and 25): their features are cleaner than a new incident's. Sets written later joined only the fit or were scored
+# once. Nezha and PetShop are not listed though the alert path was developed on them: they are the only real systems
+# and the only alert-path groups, so the penalty must still be judged on them.
+DEVELOPED_ON = frozenset({"scenarios", "heldout", *(f"heldout{n}" for n in range(2, 20)), "heldout24", "heldout25"})
+
 
 @dataclass(frozen=True)
 class Group:
@@ -71,10 +77,12 @@ async def collect(group: Group, cache: Path, base: Settings, log: Callable[[str]
     folder = cache / group.name
     folder.mkdir(parents=True, exist_ok=True)
     if group.kind == "nezha":
-        return await _nezha(group, folder, base, log)
-    if group.kind == "petshop":
-        return await _petshop(group, folder, base, log)
-    return await _scenarios(group, folder, base, log)
+        cases = await _nezha(group, folder, base, log)
+    elif group.kind == "petshop":
+        cases = await _petshop(group, folder, base, log)
+    else:
+        cases = await _scenarios(group, folder, base, log)
+    return [c.model_copy(update={"developed": group.name in DEVELOPED_ON}) for c in cases]
 
 
 def _cached(path: Path) -> Case | None:

@@ -15,7 +15,16 @@ from agents.analysis.model.calibrate import (
     inputs,
 )
 from agents.analysis.model.features import CaseGraph, graph_features
-from agents.analysis.model.fit import BALANCE_GRID, L2_GRID, PENALTY, Case, Penalty, case_weights, fit
+from agents.analysis.model.fit import (
+    BALANCE_GRID,
+    DEVELOPED_GRID,
+    L2_GRID,
+    PENALTY,
+    Case,
+    Penalty,
+    case_weights,
+    fit,
+)
 from agents.analysis.model.score import Params, calibrated, confirmed, load_params, shares
 from evals.cv.crossval import Folds, honest_rank, nested_cv
 from evals.cv.dataset import load_dataset
@@ -93,6 +102,27 @@ def test_balance_lets_a_small_group_count_as_much_as_a_large_one():
     assert plain["alpha"] - plain["beta"] > 1.0  # case-weighed: the large group wins outright
     # group-weighed: neither outvotes the other
     assert abs(balanced.get("alpha", 0.0) - balanced.get("beta", 0.0)) < 0.05
+
+
+def _developed(cases: list[Case]) -> list[Case]:
+    return [c.model_copy(update={"developed": True}) for c in cases]
+
+
+def test_the_cases_the_engine_was_developed_on_weigh_by_the_developed_factor():
+    cases = _developed(_marked(10, "old", "alpha")) + _marked(10, "new", "beta")
+    assert list(case_weights(cases, 0.0, 0.5)) == [0.5] * 10 + [1.0] * 10
+    even, discounted = fit(cases, Penalty(1.0, 0.0, 1.0)), fit(cases, Penalty(1.0, 0.0, 0.5))
+    assert abs(even.get("alpha", 0.0) - even.get("beta", 0.0)) < 1e-6  # equal weight: equal say
+    assert discounted["beta"] - discounted.get("alpha", 0.0) > 0.2
+
+
+def test_the_penalty_is_judged_on_the_groups_the_engine_was_not_developed_on():
+    # the development groups' truths carry `alpha`, the new groups' `beta`: held-out likelihood on the new groups
+    # asks the development groups to weigh less; with no development group there is nothing to discount
+    old = _developed(_marked(12, "old1", "alpha") + _marked(12, "old2", "alpha"))
+    new = _marked(6, "new1", "beta") + _marked(6, "new2", "beta") + _marked(6, "new3", "beta")
+    assert Folds(old + new).choose_penalty().developed == min(DEVELOPED_GRID)
+    assert Folds(new).choose_penalty().developed == 1.0
 
 
 def test_a_case_whose_truth_was_never_proposed_carries_no_weight():
@@ -203,7 +233,13 @@ def test_refitting_the_checked_in_data_reproduces_the_checked_in_params():
     cases = load_dataset()
     assert len({c.group for c in cases}) >= 2 and params.command
     fresh = final_params(cases)
-    assert (fresh.l2, fresh.balance, fresh.cap) == (params.l2, params.balance, params.cap)
+    assert (fresh.l2, fresh.balance, fresh.developed, fresh.cap) == (
+        params.l2,
+        params.balance,
+        params.developed,
+        params.cap,
+    )
+    assert any(c.developed for c in cases) and not all(c.developed for c in cases)
     assert set(fresh.weights) == set(params.weights)
     assert all(abs(fresh.weights[k] - v) < 1e-3 for k, v in params.weights.items())
     assert all(abs(fresh.calibration[k] - v) < 1e-3 for k, v in params.calibration.items())
