@@ -1,5 +1,5 @@
-"""Nested leave-one-group-out CV of the conditional logit: inside each outer fold the penalty (L2, group balance and
-the weight of the groups the engine was developed on) is chosen by an inner leave-one-group-out CV, and the
+"""Nested leave-one-group-out CV of the conditional logit: inside each outer fold the penalty (L2 and group balance)
+is chosen by an inner leave-one-group-out CV, judged on the groups the engine was not developed on, and the
 calibration and confirmation rule come from the training groups' own out-of-fold predictions, so no figure is
 in-sample."""
 
@@ -21,7 +21,6 @@ from agents.analysis.model.calibrate import (
 )
 from agents.analysis.model.fit import (
     BALANCE_GRID,
-    DEVELOPED_GRID,
     L2_GRID,
     PENALTY,
     Case,
@@ -113,25 +112,23 @@ class Folds:
         return self._fits[key]
 
     def choose_penalty(self, left_out: frozenset[str] = frozenset()) -> Penalty:
-        """The (L2, balance, developed) whose inner leave-one-group-out predictions give the right answers the highest
-        likelihood on the groups the engine was not developed on (the incidents it will meet; all groups when none
-        is), each group's mean counted once so that no system outvotes the others (the first of the grid's order on
-        a tie); PENALTY when fewer than two groups remain."""
+        """The (L2, balance) whose inner leave-one-group-out predictions give the right answers the highest likelihood
+        on the groups the engine was not developed on (the incidents it will meet; all groups when none is), each
+        group's mean counted once so that no system outvotes the others (the smaller penalty, then the smaller
+        balance, on a tie); PENALTY when fewer than two groups remain. The development groups still train."""
         inner = [g for g in self.groups if g not in left_out]
         if len(inner) < 2:
             return PENALTY
         judged = [g for g in inner if g not in self.developed] or inner
-        grid = DEVELOPED_GRID if self.developed & set(inner) else (1.0,)
         scores = []
-        penalties = [Penalty(l2, b, d) for l2 in L2_GRID for b in BALANCE_GRID for d in grid]
-        for order, penalty in enumerate(penalties):
+        for penalty in (Penalty(l2, b) for l2 in L2_GRID for b in BALANCE_GRID):
             total = 0.0
             for g in judged:
                 w = self.weights(left_out | {g}, penalty)
                 nll = [v for c in self.cases if c.group == g and (v := held_out_nll(c, w)) is not None]
                 total += sum(nll) / len(nll) if nll else 0.0
-            scores.append((round(total, 6), order))
-        return penalties[min(scores)[1]]
+            scores.append((round(total, 6), penalty))
+        return min(scores)[1]
 
     def out_of_fold(self, left_out: frozenset[str], penalty: Penalty) -> list[Prediction]:
         """Each remaining group predicted by weights fitted on the other remaining groups."""

@@ -28,9 +28,9 @@ NEZHA_GROUPS = {
 }
 
 # The written groups whose failures the engine's passes were developed against (the bundled worlds and sets 1-19, 24
-# and 25): their features are cleaner than a new incident's. Sets written later joined only the fit or were scored
-# once. Nezha and PetShop are not listed though the alert path was developed on them: they are the only real systems
-# and the only alert-path groups, so the penalty must still be judged on them.
+# and 25): their features are cleaner than a new incident's, so they train the model but do not judge its penalty.
+# Sets written later joined only the fit or were scored once. Nezha and PetShop are not listed though the alert path
+# was developed on them: they are the only real systems and the only alert-path groups, so they must still judge.
 DEVELOPED_ON = frozenset({"scenarios", "heldout", *(f"heldout{n}" for n in range(2, 20)), "heldout24", "heldout25"})
 
 

@@ -58,7 +58,6 @@ def evaluate(cases: list[Case], out: Path, scenario_groups: set[str], write_para
     result["params"] = {
         "l2": params.l2,
         "balance": params.balance,
-        "developed": params.developed,
         "penalty_per_fold": {g: p._asdict() for g, p in penalties.items()},
         "cap": params.cap,
         "alert": {"threshold": params.confirm_threshold, "margin": params.confirm_margin},
@@ -93,11 +92,10 @@ def final_params(cases: list[Case], folds: Folds | None = None) -> Params:
     calibration = calibration_of(folds.out_of_fold(frozenset(), penalty))
     alert, ticket = calibration.rules["alert"], calibration.rules["ticket"]
     return Params(
-        version=f"clogit-l2-{penalty.l2}-b{penalty.balance}-d{penalty.developed}-n{len(cases)}",
+        version=f"clogit-l2-{penalty.l2}-b{penalty.balance}-judged-new-n{len(cases)}",
         command=COMMAND,
         l2=penalty.l2,
         balance=penalty.balance,
-        developed=penalty.developed,
         weights=fit(cases, penalty),
         calibration=calibration.calibrator,
         confirm_threshold=alert.threshold,

@@ -3,11 +3,10 @@
 Each case contributes -log P(a right answer), P the softmax of w.x over its candidates summed over the label's truth
 and the alternatives its author also accepts, weighed by (mean group size / its group's size) ** balance: at balance
 0 every case counts once, at 1 every group counts as much as any other, so the two large Nezha groups need not
-outvote thirty small written ones (nor the reverse), and by `developed` when the engine's passes were developed
-while looking at the case's group (their features are cleaner than a new incident's, so at full weight they teach
-the model to trust them more than a new incident deserves). Cases with no right answer among the candidates carry no
+outvote thirty small written ones (nor the reverse). Cases with no right answer among the candidates carry no
 gradient (they count as misses when scored). Deterministic: L-BFGS-B from zero weights. The penalty (L2 and
-balance, developed) is chosen by leave-one-group-out CV on the training groups (`evals.cv.crossval.Folds`).
+balance) is chosen by leave-one-group-out CV on the training groups, judged on those the engine was not developed on
+(`evals.cv.crossval.Folds`).
 """
 
 from __future__ import annotations
@@ -21,16 +20,13 @@ from scipy.special import logsumexp
 
 L2_GRID = (0.3, 1.0, 3.0, 10.0)
 BALANCE_GRID = (0.0, 0.5, 1.0)
-DEVELOPED_GRID = (1.0, 0.5)
 
 
 class Penalty(NamedTuple):
-    """What the fit trades likelihood against: the L2 strength, how far groups are weighed equally, and the weight of
-    the cases the engine was developed on."""
+    """What the fit trades likelihood against: the L2 strength and how far groups are weighed equally."""
 
     l2: float
     balance: float
-    developed: float = 1.0
 
 
 PENALTY = Penalty(1.0, 0.0)  # only when fewer than two training groups leave nothing to choose the penalty by
@@ -46,7 +42,7 @@ class Case(BaseModel):
     features: list[dict[str, float]]
     seconds: float = 0.0
     accepted: list[str] = Field(default_factory=list)  # alternatives the label's author also counts as right
-    developed: bool = False  # the engine's passes were developed while looking at this case's group
+    developed: bool = False  # the engine's passes were developed while looking at this case's group: not judged
 
     @property
     def truth_index(self) -> int | None:
@@ -85,16 +81,14 @@ def _stack(cases: list[Case], names: list[str]) -> tuple[np.ndarray, np.ndarray,
     return x, np.array(starts, dtype=int), np.array(right, dtype=bool)
 
 
-def case_weights(cases: list[Case], balance: float, developed: float = 1.0) -> np.ndarray:
-    """Per usable case (a right answer proposed), (mean group size / its group's size) ** balance, times `developed`
-    for a case the engine was developed on."""
-    usable = [c for c in cases if c.answer_indices]
-    if not usable:
+def case_weights(cases: list[Case], balance: float) -> np.ndarray:
+    """Per usable case (a right answer proposed), (mean group size / its group's size) ** balance."""
+    groups = [c.group for c in cases if c.answer_indices]
+    if not groups:
         return np.zeros(0)
-    groups = [c.group for c in usable]
     size = {g: groups.count(g) for g in set(groups)}
     mean = len(groups) / len(size)
-    return np.array([(mean / size[c.group]) ** balance * (developed if c.developed else 1.0) for c in usable])
+    return np.array([(mean / size[g]) ** balance for g in groups])
 
 
 def _log_sum(u: np.ndarray, starts: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -113,7 +107,7 @@ def fit(cases: list[Case], penalty: Penalty = PENALTY) -> dict[str, float]:
         return {}
     sizes = np.diff(np.append(starts, len(x)))
     owner = np.repeat(np.arange(len(starts)), sizes)
-    weight = case_weights(cases, penalty.balance, penalty.developed)
+    weight = case_weights(cases, penalty.balance)
     l2 = penalty.l2
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:

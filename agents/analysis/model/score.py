@@ -24,7 +24,6 @@ class Params(BaseModel):
     command: str = ""
     l2: float = 1.0
     balance: float = 0.0  # groups weighed by (mean size / size) ** balance in the fit
-    developed: float = 1.0  # and the groups the engine was developed on by this factor
     weights: dict[str, float] = Field(default_factory=lambda: {"legacy_share": 5.0})
     calibration: dict[str, float] = Field(default_factory=lambda: {"logit_top": 1.0})
     confirm_threshold: float = 0.9
