@@ -135,11 +135,11 @@ class RequestGuard:
     async def _checked(self, scope: Scope, receive: Receive) -> bytes | None:
         """The request body (None when the method carries none), or a Refusal."""
         path = scope.get("path", "")
-        query = unquote(scope.get("query_string", b"").decode("latin-1"))
+        raw_query = scope.get("query_string", b"").decode("latin-1")
+        query = unquote(raw_query)
         if CONTROL.search(path) or CONTROL.search(query):
             where = "path" if CONTROL.search(path) else "query"
             raise Refusal(422, "validation_error", f"{where}: control characters (e.g. NUL) are not allowed in ids")
-        raw_query = scope.get("query_string", b"").decode("latin-1")
         if (field := out_of_range_integer(dict(parse_qsl(raw_query)), texts=True)) is not None:
             raise _beyond_int64(field)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}

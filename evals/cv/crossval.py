@@ -19,16 +19,7 @@ from agents.analysis.model.calibrate import (
     is_ticket,
     reliability,
 )
-from agents.analysis.model.fit import (
-    BALANCE_GRID,
-    L2_GRID,
-    PENALTY,
-    Case,
-    Penalty,
-    fit,
-    held_out_nll,
-    utilities,
-)
+from agents.analysis.model.fit import BALANCE_GRID, L2_GRID, PENALTY, Case, Penalty, fit, held_out_nll, utilities
 from agents.analysis.model.score import shares
 from evals.scenarios.scoring import rank_among
 

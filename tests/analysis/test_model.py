@@ -15,15 +15,7 @@ from agents.analysis.model.calibrate import (
     inputs,
 )
 from agents.analysis.model.features import CaseGraph, graph_features
-from agents.analysis.model.fit import (
-    BALANCE_GRID,
-    L2_GRID,
-    PENALTY,
-    Case,
-    Penalty,
-    case_weights,
-    fit,
-)
+from agents.analysis.model.fit import BALANCE_GRID, L2_GRID, PENALTY, Case, Penalty, case_weights, fit
 from agents.analysis.model.score import Params, calibrated, confirmed, load_params, shares
 from evals.cv.crossval import Folds, honest_rank, nested_cv
 from evals.cv.dataset import load_dataset
