@@ -29,8 +29,11 @@ def stable_hash(value: Any) -> str:
 
 
 def utc(value: datetime) -> datetime:
-    """A datetime in UTC; a naive one is read as UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    """A datetime in UTC; a naive one is read as UTC. ValueError (a 422 in a validator) when UTC has no such time."""
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+05:00 falls before year 1 in UTC
+        raise ValueError(f"{value.isoformat()} is out of range once converted to UTC") from None
 
 
 # --- request ---------------------------------------------------------------------------------------

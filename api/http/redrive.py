@@ -150,12 +150,18 @@ class AutoRedrive:
         return _running(runs) or _newest_did_not_fail(runs)
 
     async def _mark(self, letter: DeadLetter, status: RedriveStatus) -> bool:
+        """Set the letter's status; True only for the write that changed it, so that of two instances (or passes)
+        reading the same stale list, one counts the transition."""
         if letter.status == status:
             return False
-        return (
-            await self.store.update(letter.investigation_id, lambda d: d.model_copy(update={"status": status}))
-            is not None
-        )
+        changed = False
+
+        def change(current: DeadLetter) -> DeadLetter:
+            nonlocal changed  # the store may retry the change under contention: the last call is what was written
+            changed = current.status != status
+            return current.model_copy(update={"status": status})
+
+        return await self.store.update(letter.investigation_id, change) is not None and changed
 
     async def _note(self, letter: DeadLetter, text: str, **extra: Any) -> None:
         if self.audit is None:

@@ -85,8 +85,12 @@ async def test_bad_input_is_a_one_line_422(stack: Stack) -> None:
     async with client(stack, stack.acme.api_key) as http:
         response = await http.post("/v1/investigations", json={"text": ""})
         unknown = await http.post("/v1/feedback", json={"investigation_id": "x", "verdict": "maybe"})
+        window = {"start": "0001-01-01T00:00:00+05:00", "end": "0001-01-02T00:00:00+05:00"}  # no UTC time before year 1
+        early = await http.post("/v1/investigations", json={"text": "checkout errors", "window": window})
     assert response.status_code == 422 and response.json()["message"].startswith("text:")
     assert unknown.status_code == 422 and unknown.json()["message"].startswith("verdict:")
+    assert early.status_code == 422 and early.json()["message"].startswith("window.start:"), early.text
+    assert "out of range" in early.json()["message"]
 
 
 @pytest.mark.parametrize("vendor", ["alertmanager", "grafana", "pagerduty", "jira"])
