@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import threading
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,14 @@ class EmbeddedDependencyGraph:
             if version <= self._written:
                 return
             path.parent.mkdir(parents=True, exist_ok=True)
-            scratch = path.with_suffix(".tmp")
-            scratch.write_text(text)
-            os.replace(scratch, path)  # atomic: a crash leaves the old file or the new one
+            # a scratch file of its own: two processes sharing a home (two evals, a CLI beside a server) must not
+            # write into or rename away each other's half-written scratch; the last complete snapshot wins
+            scratch = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+            try:
+                scratch.write_text(text)
+                os.replace(scratch, path)  # atomic: a crash leaves the old file or the new one
+            finally:
+                scratch.unlink(missing_ok=True)
             self._written = version
 
     def _ensure(self, name: str) -> None:

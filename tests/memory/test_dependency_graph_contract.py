@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -134,6 +135,21 @@ async def test_embedded_graph_persists_to_its_file(tmp_path: Path) -> None:
         assert await second.blast_radius("postgres") == {"payments", "ledger", "checkout", "frontend"}
         assert await second.owner("payments") == "team-payments"
     assert (tmp_path / "depgraph.json").exists()
+
+
+async def test_two_stores_sharing_one_file_leave_it_whole(tmp_path: Path) -> None:
+    """Two processes on one home (two evals side by side) write the same file; neither fails, and it stays readable."""
+    path = tmp_path / "depgraph.json"
+    first, second = EmbeddedDependencyGraph(path), EmbeddedDependencyGraph(path)
+
+    async def learn(store: EmbeddedDependencyGraph, prefix: str) -> None:
+        for i in range(150):
+            await store.upsert_service(f"{prefix}-{i}", owner="team", attrs={"pad": "x" * 2000})
+
+    await asyncio.gather(learn(first, "a"), learn(second, "b"))
+    names = set(await EmbeddedDependencyGraph(path).services())  # reading a torn file raises
+    assert names in ({f"a-{i}" for i in range(150)}, {f"b-{i}" for i in range(150)})
+    assert [p.name for p in tmp_path.iterdir()] == ["depgraph.json"]  # no scratch left behind
 
 
 async def test_a_corrupt_graph_file_is_a_clear_error(tmp_path: Path) -> None:
