@@ -6,13 +6,13 @@ import asyncio
 import contextlib
 import fcntl
 import os
-import uuid
 from pathlib import Path
 from typing import BinaryIO
 
 from memory.audit.base import AuditLogCorrupt, check_blob_key, check_investigation_id, parse_head, parse_record
 from memory.audit.events import GENESIS_HASH, AuditDraft, AuditEvent, seal
 from memory.audit.redact import DEFAULT_REDACTOR, Redactor
+from memory.files import replace_atomically
 
 
 class JsonlAuditLog:
@@ -100,14 +100,7 @@ class JsonlAuditLog:
         await asyncio.to_thread(self._write_blob, path, data)
 
     def _write_blob(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # unique per writer: two branches of one process may store the same blob at once
-        temporary = path.with_suffix(f".{os.getpid()}.{uuid.uuid4().hex}.tmp")
-        temporary.write_bytes(data)
-        if self.fsync:
-            with temporary.open("rb") as handle:
-                os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        replace_atomically(path, data, fsync=self.fsync)  # two branches of one process may store one blob at once
 
     async def get_blob(self, key: str) -> bytes | None:
         path = self.blob_path(key)

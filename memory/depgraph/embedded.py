@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import threading
-import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ import networkx as nx
 
 from graphs.contracts import utc
 from memory.depgraph.models import Deploy, Direction, ServiceNode
+from memory.files import replace_atomically
 
 
 class EmbeddedDependencyGraph:
@@ -63,15 +62,8 @@ class EmbeddedDependencyGraph:
         with self._write_lock:
             if version <= self._written:
                 return
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # a scratch file of its own: two processes sharing a home (two evals, a CLI beside a server) must not
-            # write into or rename away each other's half-written scratch; the last complete snapshot wins
-            scratch = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-            try:
-                scratch.write_text(text)
-                os.replace(scratch, path)  # atomic: a crash leaves the old file or the new one
-            finally:
-                scratch.unlink(missing_ok=True)
+            # processes sharing a home (two evals, a CLI beside a server) each write whole snapshots: the last wins
+            replace_atomically(path, text.encode())
             self._written = version
 
     def _ensure(self, name: str) -> None:
