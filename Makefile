@@ -17,6 +17,9 @@ PETSHOP_DIR ?= $(abspath ../shared/datasets/petshop/dataset)
 # and the Helm chart with helm-python-sdk in .venv-gates (scripts/gates-requirements.txt): no helm binary.
 # Every venv is made by scripts/make-venv.sh, which brings Debian's python3.X-venv the same way when it is missing.
 TEST_DEBIAN_PACKAGES := postgresql prometheus kubernetes-client
+# Two pytest-xdist workers: most of the suite's time is spent waiting on the servers it starts (each worker starts
+# its own, on free ports, in its own temporary directories), so two overlap that waiting on a 2-core machine.
+TEST_WORKERS ?= 2
 
 $(VENV)/.installed: pyproject.toml
 	@scripts/make-venv.sh $(VENV)
@@ -41,7 +44,7 @@ test: debian-packages-test $(VENV)/.installed-test .venv-gates/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	PM_UNDER_MAKE=1 PM_VENDORS_REQUIRED=1 $(VENV)/bin/pytest -q
+	PM_UNDER_MAKE=1 PM_VENDORS_REQUIRED=1 $(VENV)/bin/pytest -q -n $(TEST_WORKERS)
 
 eval: $(VENV)/.installed
 	$(PM) eval nezha --data-dir $(NEZHA_DIR) --system trainticket --out out/eval/nezha-tt
