@@ -27,6 +27,8 @@ WHY = {
     "trouble_below_first": "a troubled dependency of its own failed no later than it",
     "failing": "errors, latency or lost availability at its onset, not merely busy",
     "change_lead": "a change of its own went live shortly before the first symptom (1 just before, 0.5 at 30 min)",
+    "change_lead_5m": "the same lead at a 5 min half-life (1 just before, 0.5 at 5 min)",
+    "change_lead_3h": "the same lead at a 3 h half-life (1 just before, 0.5 at 3 h)",
     "change_after_symptom": "its changes all went live after the first symptom",
     "explains_other": "a mechanism traced another service's trouble to it (load, credential, library, shared cause)",
     "explained_by_other": "a mechanism traced its trouble to another service",

@@ -86,6 +86,19 @@ def test_a_change_just_before_the_symptom_leads_and_older_ones_count_less() -> N
     assert near["change_after_symptom"] == 0.0
 
 
+def test_the_lead_is_also_measured_at_a_short_and_a_long_half_life_for_the_fit_to_weigh() -> None:
+    symptom = T0 + 3600
+    hour_old = derived(change_timing(view_with(change("payments", "d1", "deploy", symptom - 3600)), symptom, []))
+    assert abs(hour_old["change_lead"] - 0.25) < 0.01  # two 30 min half-lives
+    assert hour_old["change_lead_5m"] < 0.001  # twelve 5 min half-lives: gone
+    assert abs(hour_old["change_lead_3h"] - 0.5 ** (1 / 3)) < 0.01  # a third of a 3 h half-life: mostly kept
+    just_before = derived(change_timing(view_with(change("payments", "d2", "deploy", symptom - 30)), symptom, []))
+    assert just_before["change_lead_5m"] > 0.9 and just_before["change_lead_3h"] > 0.99
+    after = derived(change_timing(view_with(change("payments", "d3", "deploy", symptom + 900)), symptom, []))
+    assert after["change_lead_5m"] == 0.0 and after["change_lead_3h"] == 0.0
+    assert "change_lead_3h" not in derived({"alert_score": 0.9})  # the alert path measures no lead: no bases
+
+
 def test_a_change_only_after_the_symptom_never_leads() -> None:
     symptom = T0 + 3600
     after = change_timing(view_with(change("payments", "d2", "deploy", symptom + 900)), symptom, [])
