@@ -16,6 +16,9 @@ from agents.analysis.ticket_lines import carriers
 from graphs.contracts import Evidence
 
 CHANGE_HALF_LIFE_S = 30 * 60.0  # a change this long before the symptom counts half as much as one just before it
+# the same lead at other half-lives: the fit weighs each basis, so the shape of "how soon before the symptom a change
+# must be to explain it" is fitted rather than fixed at one half-life
+LEAD_BASES_S = {"change_lead_5m": 5 * 60.0, "change_lead_3h": 3 * 3600.0}
 
 WHY = {
     "lines_met_share": "share of the ticket's failing lines whose requests pass through it or what it loads",
@@ -111,6 +114,11 @@ def trouble_below_first(name: str, case: TicketCase) -> float:
             for s in below
         )
     )
+
+
+def lead_bases(change_lead: float) -> dict[str, float]:
+    """The lead at the other half-lives: `change_lead` is exp(-ln 2 * lead / half-life), so each is a power of it."""
+    return {name: round(change_lead ** (CHANGE_HALF_LIFE_S / half_life), 6) for name, half_life in LEAD_BASES_S.items()}
 
 
 def change_timing(view: ServiceView, reference: float | None, evidence: list[Evidence]) -> dict[str, float]:

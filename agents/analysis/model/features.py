@@ -9,16 +9,13 @@ from __future__ import annotations
 from agents.analysis.model.mechanism import Attributed
 from agents.analysis.models import Candidate
 from agents.analysis.payloads import Departure
-from agents.analysis.ticket_features import CHANGE_HALF_LIFE_S
+from agents.analysis.ticket_features import lead_bases
 from agents.analysis.topology import Topology
 from graphs.contracts import DependencyEdge, Evidence
 
 PROPAGATION_S = 300.0  # what depends on a cause departs within this long after it
 TOLERANCE_S = 90.0  # onsets closer than this are simultaneous (sampling, alert delay)
 CHANGE_LEAD_S = 6 * 3600.0  # a change this long before the onset may have started it
-# the same change lead decayed at other half-lives: the fit weighs each basis, so the shape of "how soon before the
-# symptom a change must be to explain it" is fitted rather than fixed at one half-life
-LEAD_BASES_S = {"change_lead_5m": 5 * 60.0, "change_lead_3h": 3 * 3600.0}
 
 
 def degraded_onsets(evidence: list[Evidence]) -> dict[str, float]:
@@ -127,10 +124,8 @@ def derived(features: dict[str, float]) -> dict[str, float]:
     """Features computed from the others (so a cached case gains them without a re-run)."""
     out = dict(features)
     out["legacy_top"] = 1.0 if features.get("legacy_share", 0.0) >= 0.999 else 0.0
-    lead = features.get("change_lead")  # exp(-ln 2 * lead / half-life), so any other half-life is a power of it
-    if lead is not None:
-        for name, half_life in LEAD_BASES_S.items():
-            out[name] = round(lead ** (CHANGE_HALF_LIFE_S / half_life), 6)
+    if "change_lead" in features:  # only the ticket path times changes this way
+        out |= lead_bases(features["change_lead"])
     if "explains_other" in features:  # only the ticket path measures it; the calibrator reads the path from this
         out["ticket_path"] = 1.0  # constant within a case, so it moves no ranking
     return out
