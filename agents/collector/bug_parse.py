@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from pydantic import BaseModel, Field
 
@@ -18,6 +18,32 @@ ERROR_CODE = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{2,}-\d{
 MIN_ID_BODY = 5
 MAX_IDENTIFIERS = 12
 MAX_AGE = timedelta(hours=12)  # "invoices go out at 06:00" is a plan, not a symptom time
+MAX_TIED_AGE = timedelta(days=7)  # a weekday names the last such day, so a tied time is at most a week old
+TICKET_SKEW = timedelta(minutes=5)
+NOON = 12
+HALF_YEAR = timedelta(days=183)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+RELATIVE_DAYS = {"today": 0, "tonight": 0, "this morning": 0, "yesterday": 1, "last night": 1}
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
+)
+_DAY_WORD = (
+    rf"(?P<day>{'|'.join(WEEKDAYS)}|{'|'.join(RELATIVE_DAYS)}|\d{{4}}-\d{{2}}-\d{{2}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?)"
+)
+# only words that cannot start another clause may stand between a day and its time ("Saturday at about 21:38",
+# "21:38 UTC on Saturday"); a comma, a full stop or any other word ends the tie ("07:41 UTC, worked yesterday")
+_GLUE = (
+    r"(?:(?:on|at|around|about|roughly|approx\.?|approximately|circa|between|utc|gmt|local|time|the|from|since|until"
+    r"|till|by|after|before)\s+|~\s*"
+    # the far end of a range shares the day: "Thursday between 10:15 and 10:30", "Sunday 09:00-09:40"
+    r"|(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?\s*(?:utc|gmt)?\s*(?:and|to|until|till|-|–)\s*)*"
+)
+TIE_BEFORE = re.compile(rf"\b{_DAY_WORD}(?:\s+|(?<=\d)T){_GLUE}$", re.IGNORECASE)
+TIE_AFTER = re.compile(rf"(?:\s*(?:utc|gmt|z)\b)?\s+{_GLUE}{_DAY_WORD}\b", re.IGNORECASE)
+TIE_REACH = 48
 
 
 class BugContext(BaseModel):
@@ -56,12 +82,57 @@ def error_codes(text: str) -> list[str]:
 
 
 def mentioned_times(text: str, created: datetime) -> list[datetime]:
-    """Clock times on the ticket's day; one later than the creation time is read as the day before."""
+    """Clock times the reporter mentions, in UTC. A time tied to a past day ("Saturday 21:38", "22:47 yesterday",
+    "13 June 09:00") is read on that day, up to a week back; any other on the ticket's day, or the day before when it
+    would be later than the ticket, up to 12 hours back."""
     times = []
-    for hour, minute, second in CLOCK.findall(text):
-        moment = created.replace(hour=int(hour), minute=int(minute), second=int(second or 0), microsecond=0)
-        if moment > created + timedelta(minutes=5):
-            moment -= timedelta(days=1)
-        if created - moment <= MAX_AGE:
+    for match in CLOCK.finditer(text):
+        hour, minute, second = (int(group or 0) for group in match.groups())
+        day = _tied_day(text, match.start(), match.end(), created, hour)
+        tied = datetime.combine(day, time(hour, minute, second), UTC) if day else None
+        if tied is not None and tied <= created + TICKET_SKEW:
+            moment, oldest = tied, MAX_TIED_AGE
+        else:  # untied, or tied to a day still to come, which dates something else ("searched 14-16 June at 09:22")
+            moment, oldest = created.replace(hour=hour, minute=minute, second=second, microsecond=0), MAX_AGE
+            if moment > created + TICKET_SKEW:
+                moment -= timedelta(days=1)
+        if created - moment <= oldest:
             times.append(moment)
     return sorted(set(times))
+
+
+def _tied_day(text: str, start: int, end: int, created: datetime, hour: int) -> date | None:
+    """The day a clock time is tied to by a day word or date right beside it, if any."""
+    before = TIE_BEFORE.search(text[max(0, start - TIE_REACH) : start])
+    after = TIE_AFTER.match(text[end : end + TIE_REACH])
+    for found in (before, after):
+        if found:
+            day = _day(found.group("day"), created)
+            # "last night at 01:30" is the small hours of the ticket's own day
+            night = found.group("day").lower() == "last night" and hour < NOON
+            return day + timedelta(days=1) if day and night else day
+    return None
+
+
+def _day(word: str, created: datetime) -> date | None:
+    """The calendar day a day word or date names, as seen on the day the ticket was filed."""
+    word = word.lower()
+    today = created.date()
+    if word in RELATIVE_DAYS:
+        return today - timedelta(days=RELATIVE_DAYS[word])
+    if word in WEEKDAYS:
+        return today - timedelta(days=(today.weekday() - WEEKDAYS.index(word)) % 7)
+    iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", word)
+    if iso:
+        try:
+            return date(*(int(part) for part in iso.groups()))
+        except ValueError:
+            return None
+    day_number = int(re.search(r"\d{1,2}", word).group())
+    month = MONTHS.index(re.search(r"[a-z]{3}", word).group()) + 1
+    try:
+        named = date(today.year, month, day_number)
+        # "30 Dec" on a ticket of 2 January is last year's; "16 June" on one of 2 June is a date still to come
+        return named if named - today <= HALF_YEAR else date(today.year - 1, month, day_number)
+    except ValueError:
+        return None
