@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 
 from graphs.contracts import Ticket
 
-CLOCK = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\d:])")
+_CLOCK_TIME = r"(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?"
+CLOCK = re.compile(rf"(?<![\d:]){_CLOCK_TIME}(?![\d:])")
 # an id a system printed: a short prefix, a separator, then a run with at least five letters/digits incl. a digit
 IDENTIFIER = re.compile(r"(?<![\w.-])([A-Za-z]{1,6}[_-](?=[\w-]*\d)[A-Za-z0-9]+(?:[_-][A-Za-z0-9]+)*)(?![\w-])")
 UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
@@ -24,11 +25,23 @@ NOON = 12
 HALF_YEAR = timedelta(days=183)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 RELATIVE_DAYS = {"today": 0, "tonight": 0, "this morning": 0, "yesterday": 1, "last night": 1}
-MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
-    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
+# calendar order; each form takes the month's abbreviation and its full name
+_MONTH_FORMS = (
+    "jan(?:uary)?",
+    "feb(?:ruary)?",
+    "mar(?:ch)?",
+    "apr(?:il)?",
+    "may",
+    "june?",
+    "july?",
+    "aug(?:ust)?",
+    "sep(?:t(?:ember)?)?",
+    "oct(?:ober)?",
+    "nov(?:ember)?",
+    "dec(?:ember)?",
 )
+_MONTH = rf"(?:{'|'.join(_MONTH_FORMS)})\b\.?"
+MONTHS = tuple(form[:3] for form in _MONTH_FORMS)
 _DAY_WORD = (
     rf"(?P<day>{'|'.join(WEEKDAYS)}|{'|'.join(RELATIVE_DAYS)}|\d{{4}}-\d{{2}}-\d{{2}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?)"
@@ -39,7 +52,7 @@ _GLUE = (
     r"(?:(?:on|at|around|about|roughly|approx\.?|approximately|circa|between|utc|gmt|local|time|the|from|since|until"
     r"|till|by|after|before)\s+|~\s*"
     # the far end of a range shares the day: "Thursday between 10:15 and 10:30", "Sunday 09:00-09:40"
-    r"|(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?\s*(?:utc|gmt)?\s*(?:and|to|until|till|-|–)\s*)*"
+    rf"|{_CLOCK_TIME}\s*(?:utc|gmt)?\s*(?:and|to|until|till|-|–)\s*)*"
 )
 TIE_BEFORE = re.compile(rf"\b{_DAY_WORD}(?:\s+|(?<=\d)T){_GLUE}$", re.IGNORECASE)
 TIE_AFTER = re.compile(rf"(?:\s*(?:utc|gmt|z)\b)?\s+{_GLUE}{_DAY_WORD}\b", re.IGNORECASE)
@@ -87,7 +100,7 @@ def mentioned_times(text: str, created: datetime) -> list[datetime]:
     would be later than the ticket, up to 12 hours back."""
     times = []
     for match in CLOCK.finditer(text):
-        hour, minute, second = (int(group or 0) for group in match.groups())
+        hour, minute, second = (int(part) for part in [*match.group().split(":"), "0"][:3])
         day = _tied_day(text, match.start(), match.end(), created, hour)
         tied = datetime.combine(day, time(hour, minute, second), UTC) if day else None
         if tied is not None and tied <= created + TICKET_SKEW:

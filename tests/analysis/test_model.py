@@ -5,6 +5,7 @@ from __future__ import annotations
 from synthetic import T0, change, metric, topology
 
 from agents.analysis.model.calibrate import (
+    FIELD,
     MAX_CAP,
     Rule,
     apply,
@@ -170,6 +171,20 @@ def test_the_case_s_signal_families_are_counted_over_its_contenders():
     rich = inputs(0.7, 0.2, {"sig_log_change": 1.0}, [{"sig_log_change": 1.0}, {"sig_cpu": 0.5, "timed_change": 1.0}])
     poor = inputs(0.7, 0.2, {"sig_latency": 1.0}, [{"sig_latency": 1.0}, {"sig_latency": 0.4}])
     assert rich["families"] == 0.75 and poor["families"] == 0.25
+
+
+def test_on_the_alert_path_a_winner_that_explains_more_of_what_departed_is_more_likely_the_cause():
+    params = load_params()
+    explained = [{"has_onset": 1.0, "is_first": 1.0, "explains_share": share} for share in (0.0, 0.5, 1.0)]
+    confidence = [calibrated(0.8, 0.1, winner, params, [winner, {}]) for winner in explained]
+    assert confidence[0] < confidence[1] < confidence[2]
+
+
+def test_the_ticket_path_calibration_does_not_read_the_alert_field():
+    winner = {"has_onset": 1.0, "is_first": 1.0, "explains_share": 1.0, "earlier_share": 0.5}
+    alert, ticket = inputs(0.8, 0.1, winner, [winner]), inputs(0.8, 0.1, {**winner, "ticket_path": 1.0}, [winner])
+    assert alert["alert_explains_share"] == 1.0 and alert["alert_earlier_share"] == 0.5
+    assert all(ticket[f"alert_{name}"] == 0.0 for name in FIELD)
 
 
 def test_confidence_never_reaches_certainty_and_a_close_rival_blocks_confirmation():

@@ -1,6 +1,7 @@
-"""Calibration of the winner's share (logistic, on out-of-fold predictions, with the verifier's checks and how much
-evidence the case has) and the confirmation rule chosen on them: per path (alert, ticket), the threshold and share
-margin that confirm the most cases while the confirmed are right at least 95 % of times in EVERY training group."""
+"""Calibration of the winner's share (logistic, on out-of-fold predictions, with the verifier's checks, how much
+evidence the case has and, on the alert path, how much of what departed the winner explains) and the confirmation
+rule chosen on them: per path (alert, ticket), the threshold and share margin that confirm the most cases while the
+confirmed are right at least 95 % of times in EVERY training group."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ FAMILIES = {
     "logs": ("sig_log_error", "sig_log_change"),
     "changes": ("change_before_onset", "timed_change", "change_with_anomaly", "change_alone", "prompt_change"),
 }
+# the winner's place in what departed (agents/analysis/model/features.py), read on the alert path, where the departed
+# services are the whole field: a winner that explains little of it, or that others departed before, may be a
+# bystander of a cause no candidate names; the ticket path weighs the ticket's own lines instead
+FIELD = ("explains_share", "earlier_share", "unreached_earlier_share", "is_first")
 
 
 INPUTS = (
@@ -41,6 +46,7 @@ INPUTS = (
     "log_contenders",
     "families",
     "own_strength",
+    *(f"alert_{name}" for name in FIELD),
 )
 RIDGE = 1.0
 
@@ -69,7 +75,8 @@ def families(contenders: list[dict[str, float]]) -> int:
 
 def inputs(top: float, runner_up: float, features: dict[str, float], contenders: list[dict[str, float]]) -> dict:
     """What the calibrator reads: the winner's and runner-up's shares, the verifier's checks of the winner, how many
-    contenders the case has, how many signal families they show and how strongly the winner itself departed."""
+    contenders the case has, how many signal families they show, how strongly the winner itself departed and, on the
+    alert path, its place in what departed."""
     ticket = 1.0 if is_ticket(features) else 0.0
     mechanism, timing = features.get("check_mechanism", 0.5), features.get("check_timing", 0.5)
     count = max(1, min(CONTENDERS, len(contenders)))
@@ -88,6 +95,7 @@ def inputs(top: float, runner_up: float, features: dict[str, float], contenders:
         "log_contenders": math.log(count) / math.log(CONTENDERS),
         "families": families(contenders[:CONTENDERS]) / len(FAMILIES),
         "own_strength": (1 - ticket) * features.get("own_strength", 0.0),
+        **{f"alert_{name}": (1 - ticket) * features.get(name, 0.0) for name in FIELD},
     }
 
 
