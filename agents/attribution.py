@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agents.analysis.model.features import WHY as GRAPH_WHY
-from agents.analysis.model.features import CaseGraph, GraphInTime, derived
+from agents.analysis.model.features import CaseGraph, GraphInTime, against_rivals, derived
 from agents.analysis.model.mechanism import Attributed, Mechanism, as_features
 from agents.analysis.model.score import Params, contributions, load_params, shares, utility
 from agents.analysis.models import Candidate
@@ -91,6 +91,8 @@ def weigh(candidates: list[Candidate], evidence: list[Evidence], params: Params 
     for c in pool:
         rows = [row for plugin in plugins for row in plugin.attribute(c)]
         weighed.append(Weighed(c, derived({k: round(v, 6) for k, v in as_features(rows).items()}), 0.0, rows))
+    for w, features in zip(weighed, against_rivals([w.features for w in weighed]), strict=True):
+        w.features = features
     for w, share in zip(weighed, shares([utility(w.features, params) for w in weighed]), strict=True):
         w.share = share
     order = sorted(range(len(weighed)), key=lambda i: -weighed[i].share)

@@ -38,6 +38,8 @@ def test_every_hypothesis_has_its_table_and_shares_sum_to_one():
     assert features["legacy_share"].value <= 1.0 and all(a.why for a in top.attributions)
     contributions = [abs(a.contribution) for a in top.attributions]
     assert contributions == sorted(contributions, reverse=True)
+    # the db explains both services that followed it: it leads every rival on that, and the table says by how much
+    assert top.service == "db" and features["lead_explains_share"].value > 0
 
 
 def test_the_report_shows_the_table_and_confidence_stays_below_certainty():

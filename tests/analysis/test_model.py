@@ -15,7 +15,7 @@ from agents.analysis.model.calibrate import (
     fit_calibrator,
     inputs,
 )
-from agents.analysis.model.features import CaseGraph, graph_features
+from agents.analysis.model.features import CaseGraph, against_rivals, graph_features
 from agents.analysis.model.fit import BALANCE_GRID, L2_GRID, PENALTY, Case, Penalty, case_weights, fit
 from agents.analysis.model.score import Params, calibrated, confirmed, load_params, shares
 from evals.cv.crossval import Folds, honest_rank, nested_cv
@@ -54,6 +54,17 @@ def test_a_change_counts_only_when_live_before_the_trouble():
     assert graph_features("api", before)["change_before_onset"] == 1.0
     assert graph_features("api", after)["change_before_onset"] == 0.0
     assert graph_features("api", after)["change_only_after"] == 1.0
+
+
+def test_each_candidate_is_weighed_against_its_best_rival_on_what_it_explains():
+    cause, bystander, quiet = against_rivals(
+        [{"explains_share": 0.8, "lines_met_share": 0.5}, {"explains_share": 0.5, "lines_met_share": 1.0}, {}]
+    )
+    assert round(cause["lead_explains_share"], 6) == 0.3 and round(bystander["lead_explains_share"], 6) == -0.3
+    assert cause["lead_lines_met_share"] == -0.5 and bystander["lead_lines_met_share"] == 0.5
+    assert quiet["lead_explains_share"] == -0.8 and "explains_share" not in quiet  # only the leads are added
+    (lone,) = against_rivals([{"explains_share": 0.4}])
+    assert lone["lead_explains_share"] == 0.4  # nothing rivals it: it leads by what it explains
 
 
 def test_a_quiet_service_has_no_graph_attribution():

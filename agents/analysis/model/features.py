@@ -58,6 +58,9 @@ WHY = {
     "change_only_after": "its changes went live only after its trouble began",
 }
 EXPLAINS = ("explains_share", "explains_in_window_share")
+# what a candidate explains, on either path, weighed against its best rival's: explaining away within the case
+RIVALLED = ("explains_share", "explains_in_window_share", "lines_met_share", "explains_other", "chain_explained_share")
+WHY |= {f"lead_{name}": f"its {name.replace('_', ' ')} minus the best rival's" for name in RIVALLED}
 CONTRADICTS = ("earlier_share", "unreached_earlier_share", "callee_earlier", "callee_departed_with")
 
 
@@ -128,4 +131,17 @@ def derived(features: dict[str, float]) -> dict[str, float]:
         out |= lead_bases(features["change_lead"])
     if "explains_other" in features:  # only the ticket path measures it; the calibrator reads the path from this
         out["ticket_path"] = 1.0  # constant within a case, so it moves no ranking
+    return out
+
+
+def against_rivals(rows: list[dict[str, float]]) -> list[dict[str, float]]:
+    """A case's candidates, each with `lead_<f>` for what it explains: its value minus the best other candidate's (a
+    lone candidate leads by its own value). Computed from the other features, so a cached case gains them too."""
+    out = []
+    for i, row in enumerate(rows):
+        lead = {}
+        for name in RIVALLED:
+            best_rival = max((other.get(name, 0.0) for j, other in enumerate(rows) if j != i), default=0.0)
+            lead[f"lead_{name}"] = row.get(name, 0.0) - best_rival
+        out.append(row | lead)
     return out
