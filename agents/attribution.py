@@ -87,12 +87,9 @@ def weigh(candidates: list[Candidate], evidence: list[Evidence], params: Params 
     if not pool:
         return []
     plugins = mechanisms(pool, evidence)
-    weighed = []
-    for c in pool:
-        rows = [row for plugin in plugins for row in plugin.attribute(c)]
-        weighed.append(Weighed(c, derived({k: round(v, 6) for k, v in as_features(rows).items()}), 0.0, rows))
-    for w, features in zip(weighed, against_rivals([w.features for w in weighed]), strict=True):
-        w.features = features
+    rows_of = [[row for plugin in plugins for row in plugin.attribute(c)] for c in pool]
+    features = against_rivals([derived({k: round(v, 6) for k, v in as_features(rows).items()}) for rows in rows_of])
+    weighed = [Weighed(c, f, 0.0, rows) for c, f, rows in zip(pool, features, rows_of, strict=True)]
     for w, share in zip(weighed, shares([utility(w.features, params) for w in weighed]), strict=True):
         w.share = share
     order = sorted(range(len(weighed)), key=lambda i: -weighed[i].share)
