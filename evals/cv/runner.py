@@ -3,12 +3,13 @@ leave-one-group-out CV; writes summary.json / summary.md and, when asked, the mo
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 from agents.analysis.model.features import against_rivals, derived
-from agents.analysis.model.fit import Case, fit
+from agents.analysis.model.fit import Case, feature_names, fit
 from agents.analysis.model.score import PARAMS_PATH, Params
 from evals.cv.crossval import Folds, calibration_of, nested_cv, summary
 from evals.cv.dataset import DATASET_PATH, save_dataset
@@ -84,6 +85,12 @@ def evaluate(cases: list[Case], out: Path, scenario_groups: set[str], write_para
     return result
 
 
+def feature_set(cases: list[Case]) -> str:
+    """`f<count>.<digest>` of the feature names fitted, so two fits on other features never share a version."""
+    names = feature_names(cases)
+    return f"f{len(names)}.{hashlib.sha256(' '.join(names).encode()).hexdigest()[:8]}"
+
+
 def final_params(cases: list[Case], folds: Folds | None = None) -> Params:
     """The penalty by leave-one-group-out CV over every group, weights on every case at it; calibration, cap and
     the confirmation rules from the out-of-fold predictions."""
@@ -92,7 +99,7 @@ def final_params(cases: list[Case], folds: Folds | None = None) -> Params:
     calibration = calibration_of(folds.out_of_fold(frozenset(), penalty))
     alert, ticket = calibration.rules["alert"], calibration.rules["ticket"]
     return Params(
-        version=f"clogit-l2-{penalty.l2}-b{penalty.balance}-judged-new-n{len(cases)}",
+        version=f"clogit-l2-{penalty.l2}-b{penalty.balance}-judged-new-{feature_set(cases)}-n{len(cases)}",
         command=COMMAND,
         l2=penalty.l2,
         balance=penalty.balance,

@@ -244,7 +244,12 @@ def test_refitting_the_checked_in_data_reproduces_the_checked_in_params():
     cases = load_dataset()
     assert len({c.group for c in cases}) >= 2 and params.command
     fresh = final_params(cases)
-    assert (fresh.l2, fresh.balance, fresh.cap) == (params.l2, params.balance, params.cap)
+    assert (fresh.version, fresh.l2, fresh.balance, fresh.cap) == (
+        params.version,
+        params.l2,
+        params.balance,
+        params.cap,
+    )
     assert any(c.developed for c in cases) and not all(c.developed for c in cases)
     assert set(fresh.weights) == set(params.weights)
     assert all(abs(fresh.weights[k] - v) < 1e-3 for k, v in params.weights.items())
