@@ -20,7 +20,7 @@ from agents.analysis.model.fit import BALANCE_GRID, L2_GRID, PENALTY, Case, Pena
 from agents.analysis.model.score import Params, calibrated, confirmed, load_params, shares
 from evals.cv.crossval import Folds, honest_rank, nested_cv
 from evals.cv.dataset import load_dataset
-from evals.cv.runner import final_params
+from evals.cv.runner import feature_set, final_params
 from graphs.contracts import DependencyEdge
 
 EDGES = [DependencyEdge(caller="web", callee="api"), DependencyEdge(caller="api", callee="db")]
@@ -237,6 +237,15 @@ def test_nested_cv_confirms_what_every_group_agrees_on_and_still_below_certainty
     assert set(penalties) == {"a", "b", "c"} and all(v.l2 in L2_GRID for v in penalties.values())
     assert all(p.right and p.confirmed for p in preds)
     assert all(0.9 < p.confidence <= 1 - 1 / (16 + 2) for p in preds)  # 16 out-of-fold cases: the cap's bound
+
+
+def test_the_params_version_names_the_feature_set():
+    def cases(*names):
+        return [Case(case_id="c", group="g", truth="a", services=["a"], features=[dict.fromkeys(names, 1.0)])]
+
+    assert feature_set(cases("explains_share")) == feature_set(cases("explains_share"))
+    assert feature_set(cases("explains_share")) != feature_set(cases("explains_share", "lead_explains_share"))
+    assert feature_set(cases("explains_share", "lead_explains_share")).startswith("f2.")
 
 
 def test_refitting_the_checked_in_data_reproduces_the_checked_in_params():
