@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agents.analysis.model.features import WHY as GRAPH_WHY
-from agents.analysis.model.features import CaseGraph, GraphInTime, against_rivals, derived
+from agents.analysis.model.features import CaseGraph, GraphInTime, case_features
 from agents.analysis.model.mechanism import Attributed, Mechanism, as_features
 from agents.analysis.model.score import Params, contributions, load_params, shares, utility
 from agents.analysis.models import Candidate
@@ -88,7 +88,7 @@ def weigh(candidates: list[Candidate], evidence: list[Evidence], params: Params 
         return []
     plugins = mechanisms(pool, evidence)
     rows_of = [[row for plugin in plugins for row in plugin.attribute(c)] for c in pool]
-    features = against_rivals([derived({k: round(v, 6) for k, v in as_features(rows).items()}) for rows in rows_of])
+    features = case_features([{k: round(v, 6) for k, v in as_features(rows).items()} for rows in rows_of])
     weighed = [Weighed(c, f, 0.0, rows) for c, f, rows in zip(pool, features, rows_of, strict=True)]
     for w, share in zip(weighed, shares([utility(w.features, params) for w in weighed]), strict=True):
         w.share = share

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from agents.analysis.model.features import against_rivals, derived
+from agents.analysis.model.features import case_features
 from agents.analysis.model.fit import Case, feature_names, fit
 from agents.analysis.model.score import PARAMS_PATH, Params
 from evals.cv.crossval import Folds, calibration_of, nested_cv, summary
@@ -51,7 +51,7 @@ async def run_cv(
 
 def evaluate(cases: list[Case], out: Path, scenario_groups: set[str], write_params: bool = False) -> dict:
     """The arithmetic part: nested CV figures, and the final parameters fitted on everything."""
-    cases = [c.model_copy(update={"features": against_rivals([derived(r) for r in c.features])}) for c in cases]
+    cases = [c.model_copy(update={"features": case_features(c.features)}) for c in cases]
     folds = Folds(cases)
     preds, penalties = nested_cv(cases, folds)
     result = summary(preds, scenario_groups)

@@ -145,3 +145,9 @@ def against_rivals(rows: list[dict[str, float]]) -> list[dict[str, float]]:
             lead[f"lead_{name}"] = row.get(name, 0.0) - best_rival
         out.append(row | lead)
     return out
+
+
+def case_features(rows: list[dict[str, float]]) -> list[dict[str, float]]:
+    """What the model reads for one case's candidates, in training and in an investigation alike: each candidate's
+    derived features, then its leads over its rivals."""
+    return against_rivals([derived(row) for row in rows])
