@@ -13,6 +13,7 @@ from agents.analysis.model.calibrate import (
     apply,
     cap_of,
     confirmation_rule,
+    contested,
     ece,
     fit_calibrator,
     inputs,
@@ -62,7 +63,8 @@ class Calibration:
     def judge(self, p: Prediction) -> None:
         p.confidence = apply(self.calibrator, p.calibration_inputs, self.cap)
         rule = self.rules[p.path]
-        p.confirmed = p.confidence >= rule.threshold and p.top - p.runner >= rule.margin
+        settled = not contested(p.top, p.runner)
+        p.confirmed = settled and p.confidence >= rule.threshold and p.top - p.runner >= rule.margin
 
 
 def honest_rank(case: Case, u: list[float], *, primary_only: bool = False) -> int | None:
@@ -139,7 +141,7 @@ def calibration_of(oof: list[Prediction]) -> Calibration:
     for path in ("alert", "ticket"):
         mine = [p for p in scored if p.path == path]
         rules[path] = confirmation_rule(
-            [apply(calibrator, p.calibration_inputs, cap) for p in mine],
+            [0.0 if contested(p.top, p.runner) else apply(calibrator, p.calibration_inputs, cap) for p in mine],
             [p.top - p.runner for p in mine],
             [p.right for p in mine],
             [p.case.group for p in mine],

@@ -11,6 +11,7 @@ from agents.analysis.model.calibrate import (
     apply,
     cap_of,
     confirmation_rule,
+    contested,
     ece,
     fit_calibrator,
     inputs,
@@ -265,3 +266,8 @@ def test_refitting_the_checked_in_data_reproduces_the_checked_in_params():
     assert all(abs(fresh.calibration[k] - v) < 1e-3 for k, v in params.calibration.items())
     assert (fresh.confirm_threshold, fresh.confirm_margin) == (params.confirm_threshold, params.confirm_margin)
     assert (fresh.ticket_threshold, fresh.ticket_margin) == (params.ticket_threshold, params.ticket_margin)
+
+
+def test_a_rival_with_half_the_winners_share_or_more_contests_the_verdict():
+    assert contested(0.5, 0.25) and contested(0.4, 0.39)
+    assert not contested(0.8, 0.1) and not contested(0.6, 0.29)

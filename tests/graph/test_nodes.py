@@ -98,6 +98,25 @@ async def test_verifier_confirms_the_deploy_and_declines_the_red_herring(
     assert CheckItem.symptom in verdict.gaps
 
 
+async def test_verifier_never_confirms_a_verdict_whose_rival_explains_nearly_as_much(
+    recorded_state: dict[str, Any], settings: Settings
+) -> None:
+    evidence = [Evidence.model_validate(e) for e in recorded_state["evidence"]]
+    update = await hypothesis({"evidence": recorded_state["evidence"]}, _config(settings))
+    top, rival = [Hypothesis.model_validate(h) for h in update["hypotheses"]][:2]
+    sure = load_params(settings.model_params).model_copy(update={"calibration": {"intercept": 10.0}})  # always 0.98
+
+    def judged(top_share: float, rival_share: float) -> VerdictStatus:
+        ranked = [
+            top.model_copy(update={"probability": top_share}),
+            rival.model_copy(update={"probability": rival_share}),
+        ]
+        return judge(ranked[0], ranked, evidence, threshold=0.6, params=sure).status
+
+    assert judged(0.6, 0.25) is VerdictStatus.confirmed
+    assert judged(0.55, 0.3) is VerdictStatus.declined  # the rival explains more than half as much: contested
+
+
 async def test_verifier_declines_a_pinpoint_without_evidence(recorded_state: dict[str, Any]) -> None:
     evidence = [Evidence.model_validate(e) for e in recorded_state["evidence"] if e["kind"] != "change"]
     h = Hypothesis(id="h1-inventory", service="inventory", statement="?", pinpoint=Pinpoint(), score=1.0)

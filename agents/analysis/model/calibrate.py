@@ -19,6 +19,7 @@ CONTENDERS = 5  # the hypotheses the verifier weighs (agents.hypothesis.MAX_HYPO
 SHARE_CLIP = 0.02  # shares beyond 0.02..0.98 are not extrapolated: a lone candidate's 1.0 is no evidence
 HIGH = 0.8  # the top reliability bin, whose size bounds the cap
 MAX_CAP = 0.98  # the checklist's ceiling too (verifier.CONFIDENCE_CAP): both judges speak one scale, below 0.99
+RIVAL_SHARE = 0.5  # a runner-up explaining half as much as the winner, or more, explains nearly as much
 # signal families the features can tell apart; how many the case's contenders show measures its evidence
 FAMILIES = {
     "metrics": ("sig_cpu", "sig_memory", "sig_latency", "sig_errors"),
@@ -97,6 +98,11 @@ def inputs(top: float, runner_up: float, features: dict[str, float], contenders:
         "own_strength": (1 - ticket) * features.get("own_strength", 0.0),
         **{f"alert_{name}": (1 - ticket) * features.get(name, 0.0) for name in FIELD},
     }
+
+
+def contested(share: float, runner_up: float) -> bool:
+    """Whether a rival explains nearly as much as the winner: such a verdict is never confirmed, however confident."""
+    return runner_up >= RIVAL_SHARE * share
 
 
 def fit_calibrator(rows: list[dict[str, float]], right: list[bool]) -> dict[str, float]:
