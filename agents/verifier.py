@@ -6,7 +6,6 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
-from agents.analysis.model.calibrate import contested
 from agents.analysis.model.score import CONFIDENCE_CAP, Params, calibrated, confirmed, load_params
 from agents.checklist import CaseContext, checklist
 from agents.router.router import current_tier, get_router
@@ -139,13 +138,8 @@ def _modelled(
     features = {a.feature: a.value for a in h.attributions}
     contenders = [{a.feature: a.value for a in r.attributions} for r in ranked if r.probability is not None]
     confidence = round(calibrated(h.probability or 0.0, runner_up, features, params, contenders), 4)
-    gap = (h.probability or 0.0) - runner_up
-    settled = (
-        h is ranked[0]
-        and confidence >= threshold
-        and not contested(h.probability or 0.0, runner_up)
-        and confirmed(confidence, gap, params, features)
-    )
+    share = h.probability or 0.0
+    settled = h is ranked[0] and confidence >= threshold and confirmed(confidence, share, runner_up, params, features)
     gaps = [c.item for c in checks if c.applicable and not c.passed]
     status = VerdictStatus.confirmed if settled else VerdictStatus.declined
     return Verdict(hypothesis_id=h.id, checklist=checks, confidence=confidence, status=status, gaps=gaps)

@@ -19,6 +19,7 @@ from agents.analysis.model.calibrate import (
     inputs,
     is_ticket,
     reliability,
+    settles,
 )
 from agents.analysis.model.fit import BALANCE_GRID, L2_GRID, PENALTY, Case, Penalty, fit, held_out_nll, utilities
 from agents.analysis.model.score import shares
@@ -62,9 +63,7 @@ class Calibration:
 
     def judge(self, p: Prediction) -> None:
         p.confidence = apply(self.calibrator, p.calibration_inputs, self.cap)
-        rule = self.rules[p.path]
-        settled = not contested(p.top, p.runner)
-        p.confirmed = settled and p.confidence >= rule.threshold and p.top - p.runner >= rule.margin
+        p.confirmed = settles(p.confidence, p.top, p.runner, self.rules[p.path])
 
 
 def honest_rank(case: Case, u: list[float], *, primary_only: bool = False) -> int | None:

@@ -203,15 +203,16 @@ def test_confidence_never_reaches_certainty_and_a_close_rival_blocks_confirmatio
     params = Params(confirm_threshold=0.7, confirm_margin=0.3, calibration={"logit_top": 5.0})
     assert calibrated(1.0, 0.0, {}, params, [{}]) <= 0.98
     assert calibrated(shares([50.0, 0.0])[0], 0.0, {}, params, TWO) <= 0.98
-    assert confirmed(0.9, 0.5, params) and not confirmed(0.9, 0.1, params) and not confirmed(0.6, 0.9, params)
+    assert confirmed(0.9, 0.6, 0.1, params) and not confirmed(0.9, 0.5, 0.4, params)
+    assert not confirmed(0.6, 0.95, 0.05, params)
     assert calibrated(1.0, 0.0, {}, params.model_copy(update={"cap": 1.0}), [{}]) <= MAX_CAP
 
 
 def test_each_path_has_its_own_rule():
     params = Params(confirm_threshold=0.7, confirm_margin=0.0, ticket_threshold=0.95, ticket_margin=0.0)
-    assert confirmed(0.8, 0.5, params, {"sig_latency": 1.0})
-    assert not confirmed(0.8, 0.5, params, {"ticket_path": 1.0})
-    assert confirmed(0.96, 0.5, params, {"ticket_path": 1.0})
+    assert confirmed(0.8, 0.6, 0.1, params, {"sig_latency": 1.0})
+    assert not confirmed(0.8, 0.6, 0.1, params, {"ticket_path": 1.0})
+    assert confirmed(0.96, 0.6, 0.1, params, {"ticket_path": 1.0})
 
 
 def test_the_penalty_is_chosen_by_inner_cv_and_only_with_two_groups_to_choose_by():

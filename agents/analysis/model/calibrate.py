@@ -105,6 +105,12 @@ def contested(share: float, runner_up: float) -> bool:
     return runner_up >= RIVAL_SHARE * share
 
 
+def settles(confidence: float, share: float, runner_up: float, rule: Rule) -> bool:
+    """The one confirmation test, in an investigation and in CV alike: uncontested, and the rule's threshold and
+    share margin met."""
+    return not contested(share, runner_up) and confidence >= rule.threshold and share - runner_up >= rule.margin
+
+
 def fit_calibrator(rows: list[dict[str, float]], right: list[bool]) -> dict[str, float]:
     """Logistic regression of "the winner is the cause" on the inputs (Platt scaling with the verifier's checks),
     ridge-penalised except the intercept; fitted on out-of-fold predictions only."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from agents.analysis.model.calibrate import MAX_CAP, apply, inputs, is_ticket
+from agents.analysis.model.calibrate import MAX_CAP, Rule, apply, inputs, is_ticket, settles
 
 PARAMS_PATH = Path(__file__).with_name("params.json")
 CONFIDENCE_CAP = 0.98  # until a fit sets it (calibrate.cap_of): a few hundred cases never earn certainty
@@ -66,8 +66,12 @@ def calibrated(
     return apply(params.calibration, inputs(share, runner_up, features, contenders), min(params.cap, MAX_CAP))
 
 
-def confirmed(confidence: float, gap: float, params: Params, features: dict[str, float] | None = None) -> bool:
-    """Confirmed when the calibrated probability clears its path's CV threshold and no rival's share comes close."""
+def confirmed(
+    confidence: float, share: float, runner_up: float, params: Params, features: dict[str, float] | None = None
+) -> bool:
+    """Confirmed when the calibrated probability clears its path's CV rule and no rival explains nearly as much."""
     if features is not None and is_ticket(features):
-        return confidence >= params.ticket_threshold and gap >= params.ticket_margin
-    return confidence >= params.confirm_threshold and gap >= params.confirm_margin
+        rule = Rule(threshold=params.ticket_threshold, margin=params.ticket_margin)
+    else:
+        rule = Rule(threshold=params.confirm_threshold, margin=params.confirm_margin)
+    return settles(confidence, share, runner_up, rule)
