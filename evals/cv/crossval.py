@@ -13,7 +13,6 @@ from agents.analysis.model.calibrate import (
     apply,
     cap_of,
     confirmation_rule,
-    contested,
     ece,
     fit_calibrator,
     inputs,
@@ -140,8 +139,9 @@ def calibration_of(oof: list[Prediction]) -> Calibration:
     for path in ("alert", "ticket"):
         mine = [p for p in scored if p.path == path]
         rules[path] = confirmation_rule(
-            [0.0 if contested(p.top, p.runner) else apply(calibrator, p.calibration_inputs, cap) for p in mine],
-            [p.top - p.runner for p in mine],
+            [apply(calibrator, p.calibration_inputs, cap) for p in mine],
+            [p.top for p in mine],
+            [p.runner for p in mine],
             [p.right for p in mine],
             [p.case.group for p in mine],
         )

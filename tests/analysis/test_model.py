@@ -147,13 +147,14 @@ def test_calibration_and_the_rule_keep_confirmed_verdicts_right():
     calibrator = fit_calibrator(rows, right)
     high, low = apply(calibrator, rows[0], 0.98), apply(calibrator, rows[-1], 0.98)
     assert high > low and abs(high - 39 / 40) < 0.1 and abs(low - 0.5) < 0.1
-    rule = confirmation_rule([high] * 40 + [low] * 40, [0.85] * 40 + [0.3] * 40, right, ["a", "b"] * 40)
+    shares_, runners = [0.9] * 40 + [0.6] * 40, [0.05] * 40 + [0.25] * 40
+    rule = confirmation_rule([high] * 40 + [low] * 40, shares_, runners, right, ["a", "b"] * 40)
     assert low < rule.threshold <= high and rule.margin <= 0.85
     assert ece([high] * 40 + [low] * 40, right) < 0.1
 
 
 def test_no_rule_confirms_when_nothing_reaches_the_precision():
-    assert confirmation_rule([0.9, 0.9], [0.5, 0.5], [True, False], ["a", "a"]) == Rule()
+    assert confirmation_rule([0.9, 0.9], [0.6, 0.6], [0.1, 0.1], [True, False], ["a", "a"]) == Rule()
 
 
 def test_the_rule_refuses_a_threshold_that_one_group_fails_even_when_the_pool_holds():
@@ -161,9 +162,9 @@ def test_the_rule_refuses_a_threshold_that_one_group_fails_even_when_the_pool_ho
     confidence = [0.95] * 40 + [0.95] * 3 + [0.7] * 20
     right = [True] * 40 + [True, True, False] + [True] * 20
     groups = ["a"] * 40 + ["b"] * 3 + ["c"] * 20
-    rule = confirmation_rule(confidence, [0.5] * 63, right, groups)
+    rule = confirmation_rule(confidence, [0.6] * 63, [0.1] * 63, right, groups)
     assert rule == Rule()  # every threshold that confirms a's cases also confirms b's wrong one
-    safe = confirmation_rule([0.95] * 40 + [0.9] * 3 + [0.7] * 20, [0.5] * 63, right, groups)
+    safe = confirmation_rule([0.95] * 40 + [0.9] * 3 + [0.7] * 20, [0.6] * 63, [0.1] * 63, right, groups)
     assert 0.9 < safe.threshold <= 0.95  # the rule stops above b's cases and confirms a's 40
 
 
@@ -272,3 +273,9 @@ def test_refitting_the_checked_in_data_reproduces_the_checked_in_params():
 def test_a_rival_with_half_the_winners_share_or_more_contests_the_verdict():
     assert contested(0.5, 0.25) and contested(0.4, 0.39)
     assert not contested(0.8, 0.1) and not contested(0.6, 0.29)
+
+
+def test_the_rule_search_never_counts_a_contested_case():
+    right = [True] * 40
+    assert confirmation_rule([0.95] * 40, [0.5] * 40, [0.3] * 40, right, ["a"] * 40) == Rule()
+    assert confirmation_rule([0.95] * 40, [0.7] * 40, [0.3] * 40, right, ["a"] * 40) != Rule()

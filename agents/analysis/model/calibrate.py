@@ -143,22 +143,26 @@ def cap_of(confidence: list[float]) -> float:
     return round(min(MAX_CAP, max(HIGH, 1 - 1 / (high + 2))), 4)
 
 
-def confirmation_rule(confidence: list[float], gap: list[float], right: list[bool], groups: list[str]) -> Rule:
+def confirmation_rule(
+    confidence: list[float], share: list[float], runner_up: list[float], right: list[bool], groups: list[str]
+) -> Rule:
     """The (threshold, margin) confirming the most cases while the confirmed are >= 95 % right pooled AND in every
     group that has a confirmed case (a rule that holds on average but fails one system will fail the next);
-    Rule() confirms none. The margin is on the winner's share minus the runner-up's: a close rival blocks a verdict."""
+    Rule() confirms none. Each candidate rule is applied by `settles`, as a verdict is: a contested case never
+    counts."""
     best, rule = 0, Rule()
     for margin in MARGINS:
         for threshold in THRESHOLDS:
+            candidate = Rule(threshold=threshold, margin=margin)
             per: dict[str, list[bool]] = defaultdict(list)
-            for c, g, r, group in zip(confidence, gap, right, groups, strict=True):
-                if c >= threshold and g >= margin:
+            for c, s, u, r, group in zip(confidence, share, runner_up, right, groups, strict=True):
+                if settles(c, s, u, candidate):
                     per[group].append(r)
             chosen = [r for rows in per.values() for r in rows]
             if len(chosen) <= best or sum(chosen) < TARGET_PRECISION * len(chosen):
                 continue
             if all(sum(rows) >= TARGET_PRECISION * len(rows) for rows in per.values()):
-                best, rule = len(chosen), Rule(threshold=threshold, margin=margin)
+                best, rule = len(chosen), candidate
     return rule
 
 
